@@ -1,0 +1,40 @@
+"""Fixtures shared by every test package.
+
+cqlengine talks to Cassandra through the driver's Session, not through Django's
+connection wrappers, so pytest-django's database blocker never sees it: a test that
+forgets to ask for the ``cassandra`` database would silently read and write the
+development keyspace. The autouse guard below makes such a test fail loudly instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+from cassandra.cluster import Session
+
+CASSANDRA_DATABASES = ["default", "cassandra"]
+
+
+def _asks_for_cassandra(node: pytest.Item) -> bool:
+    marker = node.get_closest_marker("django_db")
+    if marker is None:
+        return False
+    databases = marker.kwargs.get("databases")
+    return databases == "__all__" or (databases is not None and "cassandra" in databases)
+
+
+@pytest.fixture(autouse=True)
+def _cassandra_only_when_asked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    if _asks_for_cassandra(request.node):
+        yield
+        return
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError(
+            f"{request.node.nodeid} used Cassandra without asking for it; mark it "
+            f"@pytest.mark.django_db(databases={CASSANDRA_DATABASES!r}) so that it runs "
+            "against the test keyspace, never the development one."
+        )
+
+    monkeypatch.setattr(Session, "execute", refuse)
+    monkeypatch.setattr(Session, "execute_async", refuse)
+    yield
