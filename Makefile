@@ -46,8 +46,8 @@ superuser: install
 	$(PYTHON) manage.py createsuperuser
 
 lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . scripts/cassandra
+	$(VENV)/bin/ruff format --check . scripts/cassandra
 
 check: install
 	$(PYTHON) manage.py check

@@ -1,0 +1,259 @@
+"""Fast tests of the pure parts of scripts/cassandra (no Cassandra, no network, no database)."""
+
+import importlib.machinery
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "cassandra"
+
+
+def _load():
+    loader = importlib.machinery.SourceFileLoader("cassandra_script", str(SCRIPT))
+    spec = importlib.util.spec_from_loader("cassandra_script", loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["cassandra_script"] = module  # dataclasses look their module up there
+    loader.exec_module(module)
+    return module
+
+
+cs = _load()
+
+
+@pytest.fixture
+def node(tmp_path):
+    return cs.Node(number=1, repo=tmp_path, native_port=9042)
+
+
+def _yaml_keys(text):
+    return {
+        line.split(":", 1)[0]
+        for line in text.splitlines()
+        if line and not line.startswith((" ", "#", "-")) and ":" in line
+    }
+
+
+def test_yaml_has_the_single_node_settings(node):
+    text = cs.render_yaml(node)
+    for line in [
+        "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
+        "num_tokens: 1",
+        "listen_address: 127.0.0.1",
+        "rpc_address: 127.0.0.1",
+        "storage_port: 7000",
+        "native_transport_port: 9042",
+        "start_native_transport: true",
+        "commitlog_sync: periodic",
+        "auto_snapshot: false",
+        "disk_access_mode: standard",
+        'seeds: "127.0.0.1:7000"',
+    ]:
+        assert line in text
+    assert "endpoint_snitch: SimpleSnitch" in text
+    home = str(node.home.resolve())
+    for sub in ("data", "commitlog", "saved_caches", "hints", "cdc_raw"):
+        assert f'"{home}/{sub}"' in text
+
+
+def test_yaml_uses_only_keys_cassandra_5_accepts(node):
+    # Cassandra refuses unknown keys: pre-4.0 names such as start_rpc or *_in_ms must not return.
+    keys = _yaml_keys(cs.render_yaml(node))
+    assert not {k for k in keys if k.endswith(("_in_ms", "_in_mb", "_in_kb"))}
+    assert "start_rpc" not in keys and "rpc_port" not in keys
+    assert {"cluster_name", "commitlog_sync", "endpoint_snitch", "seed_provider"} <= keys
+
+
+def test_other_nodes_get_their_own_address_paths_and_jmx_port(tmp_path):
+    node3 = cs.Node(number=3, repo=tmp_path, native_port=9142)
+    text = cs.render_yaml(node3)
+    assert "listen_address: 127.0.0.3" in text
+    assert "native_transport_port: 9142" in text
+    assert 'seeds: "127.0.0.1:7000"' in text
+    assert node3.home == tmp_path / "var" / "cassandra" / "node3"
+    assert node3.jmx_port != cs.Node(number=1, repo=tmp_path).jmx_port
+
+
+def test_logback_writes_info_to_file_and_warn_to_console(node):
+    text = cs.render_logback(node)
+    assert str(node.system_log.resolve()) in text
+    assert "<level>WARN</level>" in text
+    assert '<root level="INFO">' in text
+
+
+def _fake_lib(tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "jamm-0.4.0.jar").write_bytes(b"")
+    return lib
+
+
+def test_jvm_args_java17(node, tmp_path):
+    lib = _fake_lib(tmp_path)
+    args = cs.build_jvm_args(Path("/usr/bin/java"), 17, lib, node, "1g")
+    assert args[0] == "/usr/bin/java"
+    assert args[-1] == "org.apache.cassandra.service.CassandraDaemon"
+    assert args[-3:-1] == ["-cp", f"{lib.resolve()}/*"]
+    assert {"-Xms1g", "-Xmx1g", "-Xss256k", "-XX:+UseG1GC"} <= set(args)
+    assert f"-javaagent:{(lib / 'jamm-0.4.0.jar').resolve()}" in args
+    config = next(a for a in args if a.startswith("-Dcassandra.config="))
+    assert config.startswith("-Dcassandra.config=file:///")
+    assert config.endswith("/var/cassandra/node1/conf/cassandra.yaml")
+    for flag in [
+        "-Dcassandra-foreground=yes",
+        "-Dcassandra.jmx.local.port=7199",
+        "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+        "-Djava.net.preferIPv4Stack=true",
+        "-Djdk.attach.allowAttachSelf=true",
+        "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    ]:
+        assert flag in args
+    assert any(a.startswith("-Dlogback.configurationFile=") for a in args)
+    assert "-Djava.security.manager=allow" not in args
+    assert len([a for a in args if a.startswith("--add-opens=")]) == len(cs.JAVA17_ADD_OPENS)
+
+
+def test_jvm_args_java11_has_no_module_flags_and_java21_allows_security_manager(node, tmp_path):
+    lib = _fake_lib(tmp_path)
+    args11 = cs.build_jvm_args(Path("java"), 11, lib, node, "512m")
+    assert not [a for a in args11 if a.startswith("--add-")]
+    assert "-Xmx512m" in args11
+    assert "-Djava.security.manager=allow" in cs.build_jvm_args(Path("java"), 21, lib, node, "1g")
+
+
+def test_jvm_args_need_jamm(node, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(cs.ScriptError):
+        cs.build_jvm_args(Path("java"), 17, empty, node, "1g")
+
+
+@pytest.mark.parametrize(
+    ("output", "major"),
+    [
+        ('openjdk version "17.0.15" 2025-04-15', 17),
+        ('java version "1.8.0_392"', 8),
+        ('openjdk version "11.0.2" 2019-01-15', 11),
+        ('openjdk version "21" 2023-09-19', 21),
+        ('openjdk version "24-ea" 2025-03-18', 24),
+        ("garbage", None),
+    ],
+)
+def test_parse_java_major(output, major):
+    assert cs.parse_java_major(output) == major
+
+
+@pytest.mark.parametrize("major", [8, 24, 25, None])
+def test_unsupported_java_is_refused_with_exit_2(major):
+    with pytest.raises(cs.ScriptError) as info:
+        cs.check_java_major(major, Path("/x/java"))
+    assert info.value.code == cs.EXIT_ENV
+
+
+@pytest.mark.parametrize("major", [11, 17])
+def test_supported_java_passes(major):
+    cs.check_java_major(major, Path("/x/java"))
+
+
+def test_half_finished_download_is_not_trusted(tmp_path):
+    cache = cs.Cache(tmp_path, "5.0.8")
+    cache.lib.mkdir(parents=True)
+    (cache.lib / "cassandra-all-5.0.8.jar").write_bytes(b"")
+    (cache.lib / "jamm-0.4.0.jar").write_bytes(b"")
+    assert not cache.is_complete()  # no marker: mvn was interrupted
+    cache.marker.write_text("done\n")
+    assert cache.is_complete()
+    (cache.lib / "cassandra-all-5.0.8.jar").unlink()
+    assert not cache.is_complete()  # marker but jars gone
+
+
+def test_missing_mvn_is_one_clear_line_with_exit_2(tmp_path, monkeypatch):
+    monkeypatch.setattr(cs.shutil, "which", lambda name: None)
+    with pytest.raises(cs.ScriptError) as info:
+        cs.ensure_jars(cs.Cache(tmp_path, "5.0.8"))
+    assert info.value.code == cs.EXIT_ENV
+    assert "CASSANDRA_HOSTS" in str(info.value) and "docker compose up" in str(info.value)
+
+
+def test_missing_java_is_one_clear_line_with_exit_2(monkeypatch):
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(cs.shutil, "which", lambda name: None)
+    with pytest.raises(cs.ScriptError) as info:
+        cs.find_java()
+    assert info.value.code == cs.EXIT_ENV
+    assert "CASSANDRA_HOSTS" in str(info.value)
+
+
+def test_harmless_mvn_lines():
+    assert cs.is_harmless_mvn_line("[ERROR] 'dependencies.dependency.systemPath' ${jmc5.path}/x")
+    assert not cs.is_harmless_mvn_line("[ERROR] Could not find artifact org.apache.cassandra")
+
+
+def test_stale_pid_file_of_a_dead_process_is_removed(node):
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    node.home.mkdir(parents=True)
+    node.pid_file.write_text(f"{proc.pid}\n")
+    assert cs.live_pid(node) is None
+    assert not node.pid_file.exists()
+
+
+def test_pid_file_of_an_unrelated_live_process_is_removed(node):
+    node.home.mkdir(parents=True)
+    node.pid_file.write_text(f"{os.getpid()}\n")  # alive, but not a CassandraDaemon
+    assert cs.live_pid(node) is None
+    assert not node.pid_file.exists()
+
+
+def test_garbage_pid_file_is_removed(node):
+    node.home.mkdir(parents=True)
+    node.pid_file.write_text("not a pid\n")
+    assert cs.live_pid(node) is None
+    assert not node.pid_file.exists()
+
+
+def test_no_pid_file_means_not_running(node):
+    assert cs.live_pid(node) is None
+
+
+def test_external_hosts(node, monkeypatch):
+    monkeypatch.delenv("CASSANDRA_HOSTS", raising=False)
+    assert cs.external_hosts(node) is None
+    monkeypatch.setenv("CASSANDRA_HOSTS", "127.0.0.1")
+    assert cs.external_hosts(node) is None
+    monkeypatch.setenv("CASSANDRA_HOSTS", "db1, db2")
+    assert cs.external_hosts(node) == ["db1", "db2"]
+
+
+def test_env_int_rejects_garbage(monkeypatch):
+    monkeypatch.setenv("CASSANDRA_PORT", "x")
+    with pytest.raises(cs.ScriptError):
+        cs.env_int("CASSANDRA_PORT", 9042)
+    monkeypatch.setenv("CASSANDRA_PORT", "9142")
+    assert cs.env_int("CASSANDRA_PORT", 9042) == 9142
+
+
+def test_format_rows():
+    text = cs.format_rows(["column_name", "type"], [("id", "int"), ("v", None)])
+    assert text.splitlines()[0] == "column_name | type"
+    assert "v           | null" in text
+    assert text.endswith("(2 rows)")
+    assert cs.format_rows([], []) == "OK"
+    assert (
+        cs.format_rows(["create_statement"], [("CREATE TABLE t (...)",)]) == "CREATE TABLE t (...)"
+    )
+
+
+def test_tail_shows_only_what_was_written_since(tmp_path):
+    log = tmp_path / "x.log"
+    log.write_text("old 1\nold 2\n")
+    since = log.stat().st_size
+    with log.open("a") as handle:
+        handle.write("new 1\nnew 2\n")
+    assert cs.tail(log, 30, since) == ["new 1", "new 2"]
+    assert cs.tail(log, 1) == ["new 2"]
+    assert cs.tail(tmp_path / "missing.log") == []
