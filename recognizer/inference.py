@@ -1,0 +1,157 @@
+"""The model the site serves, loaded once per process behind ``get_recognizer()``.
+
+Serving runs the LiteRT flatbuffer that ``train_mnist`` writes beside the Keras file
+(``mnist_cnn.tflite`` next to ``mnist_cnn.keras``): about a tenth of a millisecond per
+drawing without importing TensorFlow, where ``model.predict`` costs tens of
+milliseconds. When the flatbuffer is missing or was made from another Keras file, the
+Keras file is converted in memory (this imports TensorFlow once, at load).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+# Used when the model has no report to take a calibrated threshold from.
+DEFAULT_UNSURE_THRESHOLD = 0.80
+
+
+class ModelUnavailable(RuntimeError):
+    """The model file is missing or unreadable; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Recognition:
+    digit: int
+    confidence: float
+    probabilities: tuple[float, ...]
+    unsure: bool
+
+    @property
+    def ranked(self) -> list[int]:
+        """Digits from most to least likely."""
+        return sorted(range(10), key=lambda d: -self.probabilities[d])
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def report_path_for(model_path: Path) -> Path:
+    return model_path.with_suffix(".json")
+
+
+def tflite_path_for(model_path: Path) -> Path:
+    return model_path.with_suffix(".tflite")
+
+
+class Recognizer:
+    """A loaded model: call ``recognize`` with (28, 28) float32 images in [0, 1]."""
+
+    def __init__(self, model_path: Path) -> None:
+        self.model_path = Path(model_path)
+        if not self.model_path.is_file():
+            raise ModelUnavailable(
+                f"No model at {self.model_path}: train one with `python manage.py train_mnist` "
+                "or point MNIST_MODEL_PATH at a model file."
+            )
+        self.model_version = file_sha256(self.model_path)
+        report = self._read_report()
+        self.unsure_threshold = float(report.get("unsure_threshold", DEFAULT_UNSURE_THRESHOLD))
+        flatbuffer = self._flatbuffer(report)
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+
+            self._interpreter = Interpreter(model_content=flatbuffer, num_threads=1)
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise ModelUnavailable(
+                f"The model at {self.model_path} could not be loaded ({exc}); "
+                "retrain it with `python manage.py train_mnist`."
+            ) from exc
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        self._output = self._interpreter.get_output_details()[0]["index"]
+        # The interpreter keeps state between set_tensor and get_tensor.
+        self._lock = threading.Lock()
+        self.recognize(np.zeros((28, 28), dtype=np.float32))  # warm up
+
+    def _read_report(self) -> dict:
+        path = report_path_for(self.model_path)
+        try:
+            report = json.loads(path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, json.JSONDecodeError) as exc:
+            logger.warning("Ignoring unreadable model report %s: %s", path, exc)
+            return {}
+        return report if isinstance(report, dict) else {}
+
+    def _flatbuffer(self, report: dict) -> bytes:
+        tflite = tflite_path_for(self.model_path)
+        if tflite.is_file() and report.get("model_version") == self.model_version:
+            return tflite.read_bytes()
+        logger.warning(
+            "No LiteRT file matching %s; converting the Keras model in memory.", self.model_path
+        )
+        return convert_keras_to_tflite(self.model_path)
+
+    def recognize(self, image: np.ndarray) -> Recognition:
+        batch = np.ascontiguousarray(image, dtype=np.float32).reshape(1, 28, 28, 1)
+        with self._lock:
+            self._interpreter.set_tensor(self._input, batch)
+            self._interpreter.invoke()
+            probabilities = self._interpreter.get_tensor(self._output)[0].astype(float)
+        digit = int(np.argmax(probabilities))
+        confidence = float(probabilities[digit])
+        return Recognition(
+            digit=digit,
+            confidence=confidence,
+            probabilities=tuple(float(p) for p in probabilities),
+            unsure=confidence < self.unsure_threshold,
+        )
+
+
+def convert_keras_to_tflite(model_path: Path) -> bytes:
+    try:
+        import keras
+        import tensorflow as tf
+
+        model = keras.models.load_model(model_path, compile=False)
+        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    except Exception as exc:  # Keras raises many types for a corrupt file.
+        raise ModelUnavailable(
+            f"The model at {model_path} could not be loaded ({type(exc).__name__}: {exc}); "
+            "retrain it with `python manage.py train_mnist`."
+        ) from exc
+
+
+_lock = threading.Lock()
+_recognizers: dict[Path, Recognizer] = {}
+
+
+def get_recognizer() -> Recognizer:
+    """The served model, loaded on first use and then shared by every thread."""
+    from django.conf import settings
+
+    path = Path(settings.MNIST_MODEL_PATH)
+    recognizer = _recognizers.get(path)
+    if recognizer is None:
+        with _lock:
+            recognizer = _recognizers.get(path)
+            if recognizer is None:
+                recognizer = Recognizer(path)
+                _recognizers[path] = recognizer
+                logger.info("Loaded model %s (version %s)", path, recognizer.model_version[:12])
+    return recognizer

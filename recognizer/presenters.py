@@ -1,0 +1,40 @@
+"""How a prediction reads in JSON: one shape for the answer and for history."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from recognizer.models import Prediction
+from recognizer.services import PredictionResult
+
+
+def isoformat_utc(value) -> str:
+    # cqlengine hands back naive datetimes in UTC.
+    text = value.replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return f"{text}Z"
+
+
+def prediction_json(record: Prediction, *, stored: bool = True) -> dict[str, Any]:
+    probabilities = [round(float(p), 6) for p in record.probabilities or []]
+    ranked = sorted(range(len(probabilities)), key=lambda d: -probabilities[d])
+    image = record.image
+    return {
+        "id": str(record.id),
+        "digit": int(record.digits),
+        "confidence": round(float(record.confidence), 6),
+        "unsure": bool(record.unsure),
+        # The two likeliest digits, for "not sure: 4 or 9?".
+        "alternatives": ranked[:2],
+        "probabilities": probabilities,
+        "upload_time": isoformat_utc(record.upload_time),
+        "model_version": record.model_version,
+        "source": record.source,
+        "corrected_label": record.corrected_label,
+        "stored": stored,
+        "image": f"data:image/png;base64,{base64.b64encode(image).decode()}" if image else None,
+    }
+
+
+def prediction_result_json(result: PredictionResult) -> dict[str, Any]:
+    return prediction_json(result.record, stored=result.stored)

@@ -1,0 +1,248 @@
+"""POST /api/v1/predict with the real model and the real Cassandra node."""
+
+import base64
+import io
+import json
+import struct
+import uuid
+import zlib
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from recognizer.db import cassandra_keyspace, cassandra_session
+from recognizer.models import Prediction
+
+pytestmark = pytest.mark.django_db(databases=["default", "cassandra"])
+
+URL = "/api/v1/predict"
+
+
+def data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def rows_of(user) -> list[dict]:
+    return list(
+        cassandra_session().execute(
+            f"SELECT * FROM {cassandra_keyspace()}.mnist1 WHERE user_id = %s ALLOW FILTERING",
+            (user.pk,),
+        )
+    )
+
+
+def post_json(client: Client, payload, **extra):
+    return client.post(URL, data=json.dumps(payload), content_type="application/json", **extra)
+
+
+def test_it_recognises_a_drawing_and_stores_it(session_client, user, one_png):
+    response = post_json(session_client, {"image": data_url(one_png)})
+
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert answer["digit"] == 1
+    assert answer["stored"] is True
+    assert len(answer["probabilities"]) == 10
+    assert sum(answer["probabilities"]) == pytest.approx(1, abs=1e-3)
+    assert answer["confidence"] == max(answer["probabilities"])
+    assert answer["upload_time"].endswith("Z")
+    assert answer["image"].startswith("data:image/png;base64,")
+    assert Image.open(io.BytesIO(base64.b64decode(answer["image"].split(",")[1]))).size == (28, 28)
+
+    [row] = rows_of(user)
+    assert str(row["id"]) == answer["id"]
+    assert row["digits"] == "1"
+    assert row["username"] == "ada"
+    assert row["source"] == "page"
+    assert row["model_version"] == answer["model_version"]
+    assert row["upload_time"].isoformat(timespec="milliseconds") + "Z" == answer["upload_time"]
+    assert row["probabilities"] == pytest.approx(answer["probabilities"], abs=1e-6)
+
+
+def test_a_token_works_without_csrf(user, token, one_png):
+    client = Client(enforce_csrf_checks=True)
+    response = post_json(client, {"image": data_url(one_png)}, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200, response.content
+    assert rows_of(user)[0]["source"] == "api"
+
+
+def test_a_multipart_upload_is_an_upload(user, token, one_png):
+    client = Client()
+    upload = io.BytesIO(one_png)
+    upload.name = "one.png"
+    response = client.post(URL, {"image": upload}, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200, response.content
+    assert response.json()["digit"] == 1
+    assert rows_of(user)[0]["source"] == "upload"
+
+
+def test_a_retry_with_the_same_id_leaves_one_row(session_client, user, one_png):
+    prediction_id = str(uuid.uuid4())
+    first = post_json(session_client, {"image": data_url(one_png), "id": prediction_id})
+    again = post_json(session_client, {"image": data_url(one_png), "id": prediction_id})
+
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert [str(row["id"]) for row in rows_of(user)] == [prediction_id]
+
+
+def test_someone_elses_id_is_refused(session_client, django_user_model, one_png):
+    other = django_user_model.objects.create_user(username="bob", password="a-long-password-2")
+    other_client = Client()
+    other_client.force_login(other)
+    prediction_id = str(uuid.uuid4())
+    post_json(other_client, {"image": data_url(one_png), "id": prediction_id})
+
+    response = post_json(session_client, {"image": data_url(one_png), "id": prediction_id})
+    assert response.status_code == 422
+    assert Prediction.objects.get(id=prediction_id).username == "bob"
+
+
+# --- Bad input: a clear JSON error with the right status, and nothing stored ----------
+
+
+def tiny_png_declaring(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def animated_png() -> bytes:
+    frames = [Image.new("RGBA", (50, 50), (0, 0, 0, a)) for a in (0, 255)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="PNG", save_all=True, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+def gif() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (50, 50), 255).save(buffer, format="GIF")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"image": "not base64 at all!"}, 400, "base64"),
+        ({"image": base64.b64encode(b"plain text, not a picture").decode()}, 400, "image"),
+        ({"image": 7}, 400, ""),
+        ({"picture": "x"}, 400, "image"),
+        ({"image": data_url(tiny_png_declaring(100_000, 100_000))}, 413, "100000x100000"),
+        ({"image": data_url(animated_png())}, 415, "nimated"),
+        ({"image": data_url(gif())}, 415, "GIF"),
+        ({"image": "data:text/plain;base64,aGVsbG8="}, 400, ""),
+        ({"image": data_url(b"")}, 400, ""),
+    ],
+)
+def test_bad_json_input(session_client, user, body, status, message):
+    response = post_json(session_client, body)
+    assert response.status_code == status, response.content
+    assert message in response.json()["error"]
+    assert rows_of(user) == []
+
+
+def test_a_client_id_must_be_a_uuid(session_client, user, one_png):
+    response = post_json(session_client, {"image": data_url(one_png), "id": "not-a-uuid"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "`id` must be a UUID."}
+    assert rows_of(user) == []
+
+
+def test_a_truncated_png_is_invalid(session_client, user, one_png):
+    response = post_json(session_client, {"image": data_url(one_png[: len(one_png) // 2])})
+    assert response.status_code == 400
+    assert "error" in response.json()
+    assert rows_of(user) == []
+
+
+def test_a_blank_canvas_is_nothing_drawn(session_client, user, blank_png):
+    response = post_json(session_client, {"image": data_url(blank_png)})
+    assert response.status_code == 422
+    assert "draw" in response.json()["error"].lower()
+    assert rows_of(user) == []
+
+
+def test_an_empty_body(session_client, user):
+    response = session_client.post(URL, data=b"", content_type="application/json")
+    assert response.status_code == 400
+    assert rows_of(user) == []
+
+
+def test_invalid_json(session_client, user):
+    response = session_client.post(URL, data=b"{nope", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "The body is not valid JSON."
+
+
+def test_a_body_over_the_cap_is_refused_before_reading(session_client, user):
+    big = b"x" * (3 * 1024 * 1024)
+    response = session_client.post(URL, data=big, content_type="application/json")
+    assert response.status_code == 413
+    assert rows_of(user) == []
+
+
+def test_a_wrong_content_type(session_client, user, one_png):
+    response = session_client.post(URL, data=one_png, content_type="text/plain")
+    assert response.status_code == 415
+    assert rows_of(user) == []
+
+
+def test_a_multipart_without_the_image_field(session_client, user):
+    response = session_client.post(URL, {"picture": io.BytesIO(b"x")})
+    assert response.status_code == 400
+    assert "`image`" in response.json()["error"]
+
+
+def test_a_multipart_with_random_bytes(session_client, user):
+    upload = io.BytesIO(bytes(range(256)) * 4)
+    upload.name = "noise.png"
+    response = session_client.post(URL, {"image": upload})
+    assert response.status_code == 400
+    assert rows_of(user) == []
+
+
+def test_no_login_is_401_json_not_a_redirect(one_png):
+    response = post_json(Client(), {"image": data_url(one_png)})
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+    assert "Log in" in response.json()["error"]
+
+
+def test_a_bad_token_is_401(one_png):
+    response = post_json(Client(), {"image": data_url(one_png)}, HTTP_AUTHORIZATION="Token nope")
+    assert response.status_code == 401
+    assert response.json() == {"error": "Invalid API token."}
+
+
+def test_a_session_without_csrf_is_403_json(user, one_png):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = post_json(client, {"image": data_url(one_png)})
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["error"]
+    assert rows_of(user) == []
+
+
+def test_a_session_with_csrf_passes(user, one_png):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get("/")  # sets the csrftoken cookie, as the page does
+    token = client.cookies["csrftoken"].value
+    response = post_json(client, {"image": data_url(one_png)}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200, response.content
+
+
+def test_get_is_405(session_client):
+    response = session_client.get(URL)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "error" in response.json()

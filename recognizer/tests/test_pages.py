@@ -1,0 +1,81 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from recognizer.inference import ModelUnavailable, Recognizer
+
+
+def test_the_canvas_page_needs_a_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_the_canvas_page_has_the_stable_hooks(session_client):
+    html = session_client.get("/").content.decode()
+    for hook in ('id="canvas"', 'id="predict"', 'id="clear"', 'id="result"'):
+        assert hook in html
+    assert 'data-predict-url="/api/v1/predict"' in html
+
+
+@pytest.mark.django_db
+def test_the_login_page_is_the_standard_form(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert 'name="username"' in html
+    assert 'name="password"' in html
+
+
+@pytest.mark.django_db
+def test_signing_up_logs_in(client, django_user_model):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "grace", "password1": "a-long-password-9", "password2": "a-long-password-9"},
+    )
+    assert response.status_code == 302
+    assert django_user_model.objects.filter(username="grace").exists()
+    assert client.get("/").status_code == 200
+
+
+def test_healthz_is_liveness_only(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db(databases=["default", "cassandra"])
+def test_readyz_checks_the_model_and_cassandra(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["model"].startswith("ok")
+    assert body["cassandra"].startswith("ok (Cassandra 5.")
+
+
+@pytest.mark.django_db(databases=["default", "cassandra"])
+def test_readyz_is_503_without_a_model(client, settings, tmp_path):
+    settings.MNIST_MODEL_PATH = tmp_path / "missing.keras"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "manage.py train_mnist" in response.json()["model"]
+
+
+def test_a_corrupt_model_names_its_path_and_the_fix(tmp_path):
+    path = tmp_path / "broken.keras"
+    path.write_bytes(b"this is not a keras file")
+    with pytest.raises(ModelUnavailable, match="broken.keras.*train_mnist"):
+        Recognizer(path)
+
+
+@pytest.mark.django_db
+def test_api_token_prints_the_same_token_each_time(user, capsys):
+    call_command("api_token", "ada")
+    first = capsys.readouterr().out.strip()
+    call_command("api_token", "ada")
+    assert capsys.readouterr().out.strip() == first
+    assert len(first) == 40
+
+
+@pytest.mark.django_db
+def test_api_token_for_an_unknown_user():
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("api_token", "nobody")
