@@ -139,7 +139,7 @@ def gif() -> bytes:
         ({"image": data_url(tiny_png_declaring(100_000, 100_000))}, 413, "100000x100000"),
         ({"image": data_url(animated_png())}, 415, "nimated"),
         ({"image": data_url(gif())}, 415, "GIF"),
-        ({"image": "data:text/plain;base64,aGVsbG8="}, 400, ""),
+        ({"image": "data:text/plain;base64,aGVsbG8="}, 415, "text/plain"),
         ({"image": data_url(b"")}, 400, ""),
     ],
 )
