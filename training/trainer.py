@@ -1,0 +1,461 @@
+"""Training and evaluating the MNIST network; Django-free (the commands are thin wrappers).
+
+TensorFlow is imported inside the functions only.
+
+Outputs of :func:`train`, all written atomically (a temporary file in the same directory, then
+``os.replace``), the report last so that it only ever describes files that are there:
+
+- ``<stem>.keras``  the Keras model: (N, 28, 28, 1) float32 in [0, 1], white on black -> (N, 10);
+- ``<stem>.tflite`` the same network as a float32 LiteRT flatbuffer, for serving without TensorFlow;
+- ``<stem>.json``   the report (see :func:`train`).
+
+The "not sure" threshold (``unsure_threshold`` in the report) is calibrated on the validation split
+with this rule: the largest confidence threshold t such that at most 2% of validation answers have a
+top probability below t (``UNSURE_FLAG_RATE``). The report gives the fraction of validation answers
+it flags and the fraction of validation errors it catches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from training.data import MnistData, load_mnist
+from training.network import AugmentConfig, augment_batch, build_model, count_macs, count_params
+
+DEFAULT_EPOCHS = 15
+DEFAULT_BATCH_SIZE = 128
+DEFAULT_SEED = 2019
+PEAK_LEARNING_RATE = 3e-3
+UNSURE_FLAG_RATE = 0.02
+EARLY_STOPPING_PATIENCE = 4
+EVAL_BATCH_SIZE = 1000
+
+ProgressFn = Callable[[dict[str, Any]], None]
+
+
+class TrainingError(Exception):
+    """Training could not run or its outputs could not be written."""
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def output_paths(output: str | os.PathLike[str]) -> dict[str, Path]:
+    model = Path(output)
+    if model.suffix != ".keras":
+        raise TrainingError(
+            f"the model file must end in .keras (Keras 3's format), got {model.name}"
+        )
+    return {
+        "model": model,
+        "report": model.with_suffix(".json"),
+        "tflite": model.with_suffix(".tflite"),
+    }
+
+
+def check_output(output: str | os.PathLike[str], *, force: bool) -> dict[str, Path]:
+    """Fail before training rather than after it: directory exists and is writable, no overwrite."""
+    paths = output_paths(output)
+    directory = paths["model"].parent
+    if not directory.is_dir():
+        raise TrainingError(f"output directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise TrainingError(f"output directory {directory} is not writable")
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise TrainingError(f"{', '.join(existing)} already exist(s); use --force to overwrite")
+    return paths
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``final`` (same suffix) that replaces ``final`` on success."""
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent
+    )
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)  # mkstemp makes 0600; the served files must be readable
+        os.replace(tmp_path, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+
+
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [0, 1], the model file's contract."""
+    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def predict_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
+    """Probabilities for uint8 images. Batched calls in inference mode (no ``fit``/``predict``
+    overhead); deterministic for a given model, so evaluate_mnist reproduces the report exactly."""
+    out = []
+    for start in range(0, len(images), EVAL_BATCH_SIZE):
+        batch = to_model_input(images[start : start + EVAL_BATCH_SIZE])
+        out.append(np.asarray(model(batch, training=False), dtype=np.float32))
+    return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
+
+
+def classification_report(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Accuracy, log loss, per-class accuracy, confusion matrix (rows: true, cols: predicted)."""
+    labels = labels.astype(np.int64)
+    predicted = probabilities.argmax(axis=1)
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    per_class = [
+        float(confusion[d, d] / confusion[d].sum()) if confusion[d].sum() else None
+        for d in range(10)
+    ]
+    picked = probabilities[np.arange(len(labels)), labels]
+    return {
+        "count": len(labels),
+        "accuracy": float((predicted == labels).mean()),
+        "loss": float(-np.log(np.clip(picked, 1e-7, 1.0)).mean()),
+        "per_class_accuracy": per_class,
+        "confusion_matrix": confusion.tolist(),
+    }
+
+
+def calibrate_unsure_threshold(
+    probabilities: np.ndarray, labels: np.ndarray, flag_rate: float = UNSURE_FLAG_RATE
+) -> dict[str, Any]:
+    """The largest threshold t flagging at most ``flag_rate`` of the answers (confidence < t).
+
+    With the confidences sorted ascending as c[0..n-1] and k = floor(flag_rate * n), t = c[k]:
+    exactly the answers below c[k] (at most k of them) are flagged, and any larger t would also
+    flag c[k] itself.
+    """
+    confidence = probabilities.max(axis=1)
+    wrong = probabilities.argmax(axis=1) != labels
+    n = len(confidence)
+    k = int(np.floor(flag_rate * n))
+    threshold = float(np.sort(confidence)[min(k, n - 1)])
+    flagged = confidence < threshold
+    errors = int(wrong.sum())
+    return {
+        "unsure_threshold": threshold,
+        "unsure_rule": (
+            f"largest confidence threshold t such that at most {flag_rate:.0%} of validation "
+            "answers have top probability < t (the site says 'not sure' below t)"
+        ),
+        "unsure_validation": {
+            "count": n,
+            "flagged_fraction": float(flagged.mean()),
+            "errors": errors,
+            "errors_caught_fraction": float((flagged & wrong).sum() / errors) if errors else None,
+            "accuracy_of_confident_answers": float((~wrong[~flagged]).mean())
+            if (~flagged).any()
+            else None,
+        },
+    }
+
+
+def convert_to_tflite(model: Any) -> bytes:
+    """A float32 LiteRT flatbuffer (no quantization: accuracy must not move)."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    # Keras' export step prints its SavedModel signature; that is noise in a command's output.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return converter.convert()
+
+
+def tflite_probabilities(tflite_path: str | os.PathLike[str], images: np.ndarray) -> np.ndarray:
+    """Run a .tflite file with LiteRT's interpreter (what the site serves with)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(tflite_path))
+    inp = interpreter.get_input_details()[0]
+    out = interpreter.get_output_details()[0]
+    interpreter.resize_tensor_input(inp["index"], [len(images), 28, 28, 1])
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(inp["index"], to_model_input(images))
+    interpreter.invoke()
+    return np.array(interpreter.get_tensor(out["index"]), dtype=np.float32)
+
+
+def _make_dataset(
+    data_x: np.ndarray,
+    data_y: np.ndarray,
+    *,
+    batch_size: int,
+    seed: int,
+    augment: bool,
+    config: AugmentConfig,
+) -> Any:
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((data_x[..., np.newaxis], data_y.astype(np.int32)))
+    ds = ds.shuffle(len(data_x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size).repeat().enumerate()
+
+    def prepare(step: Any, batch: Any) -> Any:
+        x, y = batch
+        x = tf.cast(x, tf.float32) / 255.0
+        if augment:
+            x = augment_batch(x, tf.stack([tf.constant(seed, tf.int64), step]), config)
+        return x, y
+
+    return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(2)
+
+
+def train(
+    *,
+    epochs: int = DEFAULT_EPOCHS,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    limit: int | None = None,
+    test_limit: int | None = None,
+    seed: int = DEFAULT_SEED,
+    data: str | os.PathLike[str] | None = None,
+    output: str | os.PathLike[str],
+    augment: bool = True,
+    force: bool = False,
+    arch: str = "ours",
+    command: str | None = None,
+    command_note: str | None = None,
+    progress: ProgressFn | None = None,
+    dataset: MnistData | None = None,
+) -> dict[str, Any]:
+    """Train, evaluate, and write ``output`` (.keras) with its .tflite and .json report.
+
+    Returns the report dict, also written as ``<stem>.json``: ``model_version`` (the .keras file's
+    sha256), ``test_accuracy``/``test_loss``/``per_class_accuracy``/``confusion_matrix`` of the
+    written file on the test set, ``unsure_threshold`` with its rule and validation statistics,
+    ``params``, ``macs_per_image``, ``epochs_run``, ``history``, ``duration_seconds``,
+    ``data_source``/``data_sha256``, library versions, ``command``, and ``tflite`` (its sha256,
+    ``source_model_version`` and its agreement with the Keras model on the test set).
+
+    ``progress`` is called once per epoch with a dict of epoch, epochs, loss, accuracy, val_loss,
+    val_accuracy, lr and seconds. ``limit``/``test_limit`` cut the training/test sets for quick
+    runs (validation then uses a proportionate slice); ``dataset`` skips loading (benchmarks).
+    """
+    if epochs < 1:
+        raise TrainingError("epochs must be at least 1")
+    if batch_size < 1:
+        raise TrainingError("batch size must be at least 1")
+    if limit is not None and limit < 1:
+        raise TrainingError("limit must be at least 1")
+    if test_limit is not None and test_limit < 1:
+        raise TrainingError("test limit must be at least 1")
+    paths = check_output(output, force=force)
+    started = time.monotonic()
+    mnist = dataset if dataset is not None else load_mnist(data)
+
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    x_train, y_train = mnist.x_train, mnist.y_train
+    if limit is not None:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    x_test, y_test = mnist.x_test, mnist.y_test
+    if test_limit is not None:
+        x_test, y_test = x_test[:test_limit], y_test[:test_limit]
+    x_val, y_val = mnist.x_val, mnist.y_val
+    if limit is not None:  # quick runs validate on a proportionate slice
+        x_val, y_val = x_val[: max(limit // 5, 100)], y_val[: max(limit // 5, 100)]
+
+    config = AugmentConfig()
+    model = build_model(arch)
+    steps_per_epoch = max(1, -(-len(x_train) // batch_size))
+    total_steps = steps_per_epoch * epochs
+    if arch == "seed":
+        optimizer = keras.optimizers.Adam(1e-3)
+    else:
+        # One epoch of linear warm-up to the peak, then cosine decay to 1% of it.
+        warmup = min(steps_per_epoch, total_steps // 2)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=PEAK_LEARNING_RATE / 10,
+            decay_steps=max(1, total_steps - warmup),
+            alpha=0.01,
+            warmup_target=PEAK_LEARNING_RATE,
+            warmup_steps=warmup,
+        )
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=1e-4)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    train_ds = _make_dataset(
+        x_train,
+        y_train,
+        batch_size=batch_size,
+        seed=seed,
+        augment=augment and arch != "seed",
+        config=config,
+    )
+    val_data = (to_model_input(x_val), y_val.astype(np.int32))
+    history_rows: list[dict[str, Any]] = []
+
+    class EpochProgress(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self._t0 = time.monotonic()
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            logs = logs or {}
+            lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            row = {
+                "epoch": epoch + 1,
+                "epochs": epochs,
+                "loss": float(logs.get("loss", float("nan"))),
+                "accuracy": float(logs.get("accuracy", float("nan"))),
+                "val_loss": float(logs.get("val_loss", float("nan"))),
+                "val_accuracy": float(logs.get("val_accuracy", float("nan"))),
+                "lr": lr,
+                "seconds": time.monotonic() - self._t0,
+            }
+            history_rows.append(row)
+            if progress is not None:
+                progress(row)
+
+    callbacks = [EpochProgress()]
+    if arch != "seed":
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True
+            )
+        )
+    fit_started = time.monotonic()
+    model.fit(
+        train_ds,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        validation_data=val_data,
+        validation_batch_size=EVAL_BATCH_SIZE,
+        callbacks=callbacks,
+        shuffle=False,  # the dataset shuffles itself (seeded); this only silences Keras' warning
+        verbose=0,
+    )
+    fit_seconds = time.monotonic() - fit_started
+
+    # Write the model, then evaluate the file itself (what the site and evaluate_mnist load).
+    with atomic_path(paths["model"]) as tmp:
+        model.save(tmp)
+        served = keras.saving.load_model(tmp)
+    model_version = sha256_file(paths["model"])
+
+    test = classification_report(predict_probabilities(served, x_test), y_test)
+    val_probabilities = predict_probabilities(served, x_val)
+    val = classification_report(val_probabilities, y_val)
+    unsure = calibrate_unsure_threshold(val_probabilities, y_val.astype(np.int64))
+
+    with atomic_path(paths["tflite"]) as tmp:
+        tmp.write_bytes(convert_to_tflite(served))
+        lite = tflite_probabilities(tmp, x_test)
+    keras_test_probabilities = predict_probabilities(served, x_test)
+    tflite_test = classification_report(lite, y_test)
+
+    report: dict[str, Any] = {
+        "model_version": model_version,
+        "model_file": paths["model"].name,
+        "test_accuracy": test["accuracy"],
+        "test_loss": test["loss"],
+        "test_count": test["count"],
+        "per_class_accuracy": test["per_class_accuracy"],
+        "confusion_matrix": test["confusion_matrix"],
+        "validation_accuracy": val["accuracy"],
+        "validation_loss": val["loss"],
+        "validation_count": val["count"],
+        **unsure,
+        "architecture": arch,
+        "params": count_params(served),
+        "macs_per_image": count_macs(served),
+        "input": "(N, 28, 28, 1) float32 in [0, 1], white ink on black",
+        "output": "(N, 10) probabilities",
+        "epochs_requested": epochs,
+        "epochs_run": len(history_rows),
+        "best_epoch": int(np.argmin([r["val_loss"] for r in history_rows])) + 1
+        if arch != "seed"
+        else len(history_rows),
+        "history": history_rows,
+        "batch_size": batch_size,
+        "augment": augment and arch != "seed",
+        "augmentation": vars(config) if augment and arch != "seed" else None,
+        "seed": seed,
+        "train_count": len(y_train),
+        "fit_seconds": round(fit_seconds, 1),
+        "duration_seconds": 0.0,  # filled in below
+        "data_source": mnist.source,
+        "data_path": mnist.path,
+        "data_sha256": mnist.sha256,
+        "tensorflow_version": tf.__version__,
+        "keras_version": keras.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "command": command,
+        **({"command_note": command_note} if command_note else {}),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tflite": {
+            "file": paths["tflite"].name,
+            "sha256": sha256_file(paths["tflite"]),
+            "source_model_version": model_version,
+            "bytes": paths["tflite"].stat().st_size,
+            "quantization": None,
+            "test_accuracy": tflite_test["accuracy"],
+            "agreement_with_keras": float(
+                (lite.argmax(axis=1) == keras_test_probabilities.argmax(axis=1)).mean()
+            ),
+            "max_abs_probability_difference": float(np.abs(lite - keras_test_probabilities).max())
+            if len(lite)
+            else 0.0,
+        },
+    }
+    report["duration_seconds"] = round(time.monotonic() - started, 1)
+    with atomic_path(paths["report"]) as tmp:
+        tmp.write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def evaluate(
+    *,
+    model_path: str | os.PathLike[str],
+    data: str | os.PathLike[str] | None = None,
+    test_limit: int | None = None,
+    dataset: MnistData | None = None,
+) -> dict[str, Any]:
+    """Accuracy and confusion matrix of a model file on the MNIST test set."""
+    path = Path(model_path)
+    if not path.is_file():
+        raise TrainingError(f"model file {path} does not exist")
+    mnist = dataset if dataset is not None else load_mnist(data)
+    import keras
+
+    try:
+        model = keras.saving.load_model(path)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many kinds for a bad file
+        raise TrainingError(f"cannot load model {path}: {exc}") from exc
+    x_test, y_test = mnist.x_test, mnist.y_test
+    if test_limit is not None:
+        x_test, y_test = x_test[:test_limit], y_test[:test_limit]
+    result = classification_report(predict_probabilities(model, x_test), y_test)
+    return {
+        "model": str(path),
+        "model_version": sha256_file(path),
+        "test_accuracy": result["accuracy"],
+        "test_loss": result["loss"],
+        "test_count": result["count"],
+        "per_class_accuracy": result["per_class_accuracy"],
+        "confusion_matrix": result["confusion_matrix"],
+        "data_source": mnist.source,
+        "data_sha256": mnist.sha256,
+    }
