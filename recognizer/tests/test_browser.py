@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from recognizer.models import Prediction
-from recognizer.tests.strokes import CANVAS_SIDE, drawn_digit
+from training.strokes import CANVAS_SIDE, drawn_digit
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "cassandra"]),

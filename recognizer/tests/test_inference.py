@@ -10,7 +10,7 @@ from django.conf import settings
 
 from recognizer import preprocessing
 from recognizer.inference import Recognizer, file_sha256, get_recognizer
-from recognizer.tests.strokes import drawn_digit_png
+from training.strokes import drawn_digit_png
 
 ROOT = Path(__file__).resolve().parents[2]
 

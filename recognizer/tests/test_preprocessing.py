@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFile, features
 
 from recognizer import preprocessing as pp
-from recognizer.tests.strokes import (
+from training.strokes import (
     TEMPLATES,
     drawn_digit,
     drawn_digit_png,
