@@ -15,10 +15,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -28,17 +25,8 @@ import numpy as np
 
 from bench.docs import percentile, write_section
 from bench.drawn_digits import MODEL, seed_preprocess
+from bench.site import KEYSPACE, ROOT, RunningSite, running_site
 from training.strokes import drawn_digit_png
-
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-KEYSPACE = "bench_mnist_database"
-
-
-def manage(*args: str, env: dict[str, str]) -> str:
-    return subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def rss_mb(pid: int) -> float:
@@ -53,19 +41,6 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
-def wait_ready(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"gunicorn did not become ready at {url}")
-
-
 def server_timing(header: str) -> dict[str, float]:
     timings = {}
     for part in header.split(","):
@@ -74,42 +49,28 @@ def server_timing(header: str) -> dict[str, float]:
     return timings
 
 
-def ours(pngs: list[bytes], port: int, env: dict[str, str]) -> dict[str, object]:
-    log = open(ROOT / "var" / "bench-gunicorn.log", "w")
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "mnistsite.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "2", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz")
-        token = manage("api_token", "bench", env=env).strip()
-        stages: dict[str, list[float]] = {"preprocess": [], "infer": [], "store": []}
-        totals, round_trips = [], []
-        for index, png in enumerate(pngs):
-            body = json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()})
-            request = urllib.request.Request(  # noqa: S310
-                f"http://127.0.0.1:{port}/api/v1/predict",
-                data=body.encode(),
-                headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
-            )
-            started = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                answer = json.loads(response.read())
-                timing = server_timing(response.headers["Server-Timing"])
-            round_trips.append((time.perf_counter() - started) * 1000)
-            assert answer["stored"], answer
-            for name in stages:
-                stages[name].append(timing[name])
-            totals.append(sum(timing.values()))
-            if (index + 1) % 100 == 0:
-                print(f"  gunicorn: {index + 1}/{len(pngs)} requests", flush=True)
-        workers = children(server.pid)
-        memory = [rss_mb(pid) for pid in workers]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+def ours(pngs: list[bytes], site: RunningSite) -> dict[str, object]:
+    stages: dict[str, list[float]] = {"preprocess": [], "infer": [], "store": []}
+    totals, round_trips = [], []
+    for index, png in enumerate(pngs):
+        body = json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()})
+        request = urllib.request.Request(  # noqa: S310
+            f"{site.url}/api/v1/predict",
+            data=body.encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Token {site.token}"},
+        )
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            answer = json.loads(response.read())
+            timing = server_timing(response.headers["Server-Timing"])
+        round_trips.append((time.perf_counter() - started) * 1000)
+        assert answer["stored"], answer
+        for name in stages:
+            stages[name].append(timing[name])
+        totals.append(sum(timing.values()))
+        if (index + 1) % 100 == 0:
+            print(f"  gunicorn: {index + 1}/{len(pngs)} requests", flush=True)
+    memory = [rss_mb(pid) for pid in children(site.pid)]
     return {"stages": stages, "totals": totals, "round_trips": round_trips, "rss": memory}
 
 
@@ -149,37 +110,11 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = np.random.default_rng(11)
     pngs = [drawn_digit_png(i % 10, rng, scale=2.0) for i in range(args.requests)]
-    (ROOT / "var").mkdir(exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="bench-", dir=ROOT / "var"))
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "DJANGO_SQLITE_PATH": str(workdir / "db.sqlite3"),
-        "CASSANDRA_KEYSPACE": KEYSPACE,
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
-    print(f"Preparing {KEYSPACE} and a bench user...", flush=True)
-    manage("migrate", "--noinput", env=env)
-    manage("sync_cassandra", env=env)
-    manage("collectstatic", "--noinput", env=env)
-    subprocess.run(
-        [PYTHON, "manage.py", "createsuperuser", "--noinput", "--username", "bench",
-         "--email", "bench@example.invalid"],
-        cwd=ROOT, env={**env, "DJANGO_SUPERUSER_PASSWORD": uuid.uuid4().hex}, check=True,
-        capture_output=True,
-    )  # fmt: skip
-    try:
+    with running_site(port=args.port) as site:
         print(f"This site under gunicorn, {args.requests} requests...", flush=True)
-        site = ours(pngs, args.port, env)
+        measured = ours(pngs, site)
         print(f"The prototype's path, {args.requests} requests...", flush=True)
-        seed = prototype(pngs, env)
-    finally:
-        from cassandra.cluster import Cluster
-
-        cluster = Cluster(["127.0.0.1"], port=int(env.get("CASSANDRA_PORT", "9042")))
-        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}")
-        cluster.shutdown()
+        seed = prototype(pngs, site.env)
 
     def row(name: str, values: list[float]) -> str:
         return f"| {name} | {percentile(values, 50):.2f} | {percentile(values, 99):.2f} |"
@@ -196,11 +131,11 @@ def main(argv: list[str] | None = None) -> int:
             "",
             "| this site, ms | p50 | p99 |",
             "| --- | --- | --- |",
-            row("decode + preprocess", site["stages"]["preprocess"]),
-            row("infer (LiteRT)", site["stages"]["infer"]),
-            row("store (Cassandra, LOCAL_QUORUM)", site["stages"]["store"]),
-            row("**server total**", site["totals"]),
-            row("round trip seen by the client", site["round_trips"]),
+            row("decode + preprocess", measured["stages"]["preprocess"]),
+            row("infer (LiteRT)", measured["stages"]["infer"]),
+            row("store (Cassandra, LOCAL_QUORUM)", measured["stages"]["store"]),
+            row("**server total**", measured["totals"]),
+            row("round trip seen by the client", measured["round_trips"]),
             "",
             "| the 2019 prototype's path, ms | p50 | p99 |",
             "| --- | --- | --- |",
@@ -209,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             row("store (INSERT)", seed["store"]),
             row("**total**", seed_total),
             "",
-            "Worker memory (RSS after the run): " + ", ".join(f"{mb:.0f} MB" for mb in site["rss"]),
+            "Worker memory (RSS after the run): "
+            + ", ".join(f"{mb:.0f} MB" for mb in measured["rss"]),
         ]
     )
     path = write_section("PERFORMANCE.md", "Serving", body, title="Performance")

@@ -236,6 +236,8 @@ def train(
     command_note: str | None = None,
     progress: ProgressFn | None = None,
     dataset: MnistData | None = None,
+    drawn: int | None = None,
+    status: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train, evaluate, and write ``output`` (.keras) with its .tflite and .json report.
 
@@ -249,6 +251,9 @@ def train(
     ``progress`` is called once per epoch with a dict of epoch, epochs, loss, accuracy, val_loss,
     val_accuracy, lr and seconds. ``limit``/``test_limit`` cut the training/test sets for quick
     runs (validation then uses a proportionate slice); ``dataset`` skips loading (benchmarks).
+    ``drawn`` synthetic canvas drawings (``training.drawings``) join the training images;
+    None means one for every five MNIST training images (none for the seed's recipe).
+    ``status`` gets free-text progress lines for work outside the epochs.
     """
     if epochs < 1:
         raise TrainingError("epochs must be at least 1")
@@ -258,6 +263,8 @@ def train(
         raise TrainingError("limit must be at least 1")
     if test_limit is not None and test_limit < 1:
         raise TrainingError("test limit must be at least 1")
+    if drawn is not None and drawn < 0:
+        raise TrainingError("drawn must be 0 or more")
     paths = check_output(output, force=force)
     started = time.monotonic()
     mnist = dataset if dataset is not None else load_mnist(data)
@@ -269,6 +276,21 @@ def train(
     x_train, y_train = mnist.x_train, mnist.y_train
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]
+    mnist_train_count = len(y_train)
+    if drawn is None:
+        drawn = 0 if arch == "seed" else mnist_train_count // 5
+    if drawn:
+        from training.drawings import synthetic_drawings
+
+        def drawing_progress(done: int, total: int) -> None:
+            if status is not None:
+                status(f"  drew {done}/{total} digits")
+
+        if status is not None:
+            status(f"Drawing {drawn} synthetic canvas digits to train on…")
+        x_drawn, y_drawn = synthetic_drawings(drawn, seed=seed, progress=drawing_progress)
+        x_train = np.concatenate([x_train, x_drawn])
+        y_train = np.concatenate([y_train, y_drawn.astype(y_train.dtype)])
     x_test, y_test = mnist.x_test, mnist.y_test
     if test_limit is not None:
         x_test, y_test = x_test[:test_limit], y_test[:test_limit]
@@ -392,6 +414,8 @@ def train(
         "augmentation": vars(config) if augment and arch != "seed" else None,
         "seed": seed,
         "train_count": len(y_train),
+        "mnist_train_count": mnist_train_count,
+        "drawn_train_count": drawn,
         "fit_seconds": round(fit_seconds, 1),
         "duration_seconds": 0.0,  # filled in below
         "data_source": mnist.source,

@@ -9,7 +9,6 @@ test modules run.
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 import uuid
@@ -21,6 +20,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from recognizer.models import Prediction
+from recognizer.tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    canvas_box,
+    draw_with_mouse,
+    thin,
+)
 from training.strokes import CANVAS_SIDE, drawn_digit
 
 pytestmark = [
@@ -28,16 +34,6 @@ pytestmark = [
     pytest.mark.browser,
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USERNAME = "painter"
 PASSWORD = "a-long-password-1"
 DESKTOP = {"width": 1000, "height": 760}
@@ -139,35 +135,6 @@ def strokes_for(digit: int, *, seed: int, size: float, center: tuple[float, floa
     rng = np.random.default_rng(seed)
     strokes = drawn_digit(digit, rng, size=size, center=center, variation=0.6)
     return [thin(stroke, MOUSE_SPACING) for stroke in strokes]
-
-
-def thin(stroke, spacing: float):
-    kept = [stroke[0]]
-    for x, y in stroke[1:-1]:
-        if math.dist(kept[-1], (x, y)) >= spacing:
-            kept.append((x, y))
-    if len(stroke) > 1:
-        kept.append(stroke[-1])
-    return kept
-
-
-def canvas_box(page: Page) -> dict[str, float]:
-    box = page.locator("#canvas").bounding_box()
-    assert box is not None
-    return box
-
-
-def draw_with_mouse(page: Page, strokes) -> None:
-    """Strokes are in 280x280 canvas coordinates; they are scaled to the canvas's real size."""
-    box = canvas_box(page)
-    scale = box["width"] / CANVAS_SIDE
-    for stroke in strokes:
-        x, y = stroke[0]
-        page.mouse.move(box["x"] + x * scale, box["y"] + y * scale)
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=2)
-        page.mouse.up()
 
 
 def draw_with_touch(page: Page, strokes) -> None:

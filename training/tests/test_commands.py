@@ -81,7 +81,10 @@ def test_it_writes_model_tflite_and_report(quick_model):
     matrix = np.array(report["confusion_matrix"])
     assert matrix.shape == (10, 10) and matrix.sum() == 500
     assert report["test_accuracy"] == pytest.approx(np.trace(matrix) / 500)
-    assert report["epochs_run"] == 1 and report["train_count"] == 500
+    assert report["epochs_run"] == 1
+    # One synthetic canvas drawing joins every five MNIST images.
+    assert report["mnist_train_count"] == 500 and report["drawn_train_count"] == 100
+    assert report["train_count"] == 600
     assert report["command"].startswith("python manage.py train_mnist")
     assert 0.0 <= report["unsure_threshold"] <= 1.0
     assert report["unsure_validation"]["flagged_fraction"] <= 0.02

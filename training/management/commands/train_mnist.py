@@ -98,6 +98,14 @@ class Command(BaseCommand):
             default="ours",
             help="network: ours (default) or the 2019 seed's, for comparison",
         )
+        parser.add_argument(
+            "--drawn",
+            type=int,
+            default=None,
+            metavar="N",
+            help="synthetic canvas drawings to add to the training images "
+            "(default: one per five MNIST training images; 0 for none)",
+        )
         parser.add_argument("--force", action="store_true", help="overwrite existing output files")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -136,6 +144,8 @@ class Command(BaseCommand):
                 arch=options["arch"],
                 command=command_line("train_mnist") or self._rebuilt_command(options),
                 progress=progress,
+                drawn=options["drawn"],
+                status=(lambda line: self.stdout.write(line)) if verbosity >= 1 else None,
             )
         except (DataError, TrainingError) as exc:
             raise CommandError(str(exc)) from exc
@@ -164,6 +174,7 @@ class Command(BaseCommand):
             "data",
             "output",
             "arch",
+            "drawn",
         ):
             if options.get(flag) is not None:
                 parts += [f"--{flag.replace('_', '-')}", str(options[flag])]
