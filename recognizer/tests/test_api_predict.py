@@ -3,9 +3,7 @@
 import base64
 import io
 import json
-import struct
 import uuid
-import zlib
 
 import pytest
 from django.test import Client
@@ -13,6 +11,7 @@ from PIL import Image
 
 from recognizer.db import cassandra_keyspace, cassandra_session
 from recognizer.models import Prediction
+from recognizer.tests.images import png_declaring
 
 pytestmark = pytest.mark.django_db(databases=["default", "cassandra"])
 
@@ -102,20 +101,6 @@ def test_someone_elses_id_is_refused(session_client, django_user_model, one_png)
 # --- Bad input: a clear JSON error with the right status, and nothing stored ----------
 
 
-def tiny_png_declaring(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
 def animated_png() -> bytes:
     frames = [Image.new("RGBA", (50, 50), (0, 0, 0, a)) for a in (0, 255)]
     buffer = io.BytesIO()
@@ -136,7 +121,7 @@ def gif() -> bytes:
         ({"image": base64.b64encode(b"plain text, not a picture").decode()}, 400, "image"),
         ({"image": 7}, 400, ""),
         ({"picture": "x"}, 400, "image"),
-        ({"image": data_url(tiny_png_declaring(100_000, 100_000))}, 413, "100000x100000"),
+        ({"image": data_url(png_declaring(100_000, 100_000))}, 413, "100000x100000"),
         ({"image": data_url(animated_png())}, 415, "nimated"),
         ({"image": data_url(gif())}, 415, "GIF"),
         ({"image": "data:text/plain;base64,aGVsbG8="}, 415, "text/plain"),

@@ -6,13 +6,13 @@ import base64
 import io
 import struct
 import tracemalloc
-import zlib
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFile, features
 
 from recognizer import preprocessing as pp
+from recognizer.tests.images import png_declaring
 from training.strokes import (
     TEMPLATES,
     drawn_digit,
@@ -52,21 +52,6 @@ def mass_center(array: np.ndarray) -> tuple[float, float]:
     ys, xs = np.indices(array.shape)
     total = array.sum()
     return float((array * ys).sum() / total), float((array * xs).sum() / total)
-
-
-def png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def png_declaring(width: int, height: int) -> bytes:
-    """A valid, tiny PNG whose header claims width x height 8-bit grey pixels."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", header)
-        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + png_chunk(b"IEND", b"")
-    )
 
 
 def jpeg_declaring(width: int, height: int) -> bytes:
