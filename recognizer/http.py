@@ -20,18 +20,18 @@ def json_error(status: int, message: str, **headers: str) -> JsonResponse:
     return response
 
 
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's own CSRF check, answering with the reason instead of its HTML page."""
+
+    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+        return reason
+
+
 def _csrf_failure(request: HttpRequest) -> str | None:
     """The reason Django's CSRF check rejects ``request``, or None when it passes."""
-    reason: list[str] = []
-
-    def reject(_request: HttpRequest, why: str) -> None:
-        reason.append(why)
-
-    checker = CsrfViewMiddleware(lambda _request: HttpResponse())
-    checker._reject = reject  # type: ignore[method-assign]  # collect instead of rendering HTML
-    checker.process_request(request)
-    checker.process_view(request, None, (), {})
-    return reason[0] if reason else None
+    check = _CsrfCheck(lambda _request: HttpResponse())
+    check.process_request(request)
+    return check.process_view(request, None, (), {})
 
 
 def api_view(*, methods: tuple[str, ...]) -> Callable[[View], View]:
