@@ -79,3 +79,18 @@ def test_api_token_prints_the_same_token_each_time(user, capsys):
 def test_api_token_for_an_unknown_user():
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         call_command("api_token", "nobody")
+
+
+def test_a_missing_model_is_reported_by_the_system_checks(settings, tmp_path):
+    from django.core.checks import run_checks
+
+    settings.MNIST_MODEL_PATH = tmp_path / "missing.keras"
+    [warning] = [m for m in run_checks() if m.id == "recognizer.W001"]
+    assert str(tmp_path / "missing.keras") in warning.msg
+    assert "train_mnist" in warning.hint
+
+
+def test_the_shipped_model_passes_the_system_checks():
+    from django.core.checks import run_checks
+
+    assert [m for m in run_checks() if m.id == "recognizer.W001"] == []
