@@ -231,3 +231,13 @@ def test_get_is_405(session_client):
     assert response.status_code == 405
     assert response["Allow"] == "POST"
     assert "error" in response.json()
+
+
+def test_without_a_model_the_answer_is_503_and_names_the_fix(
+    session_client, user, one_png, settings, tmp_path
+):
+    settings.MNIST_MODEL_PATH = tmp_path / "missing.keras"
+    response = post_json(session_client, {"image": data_url(one_png)})
+    assert response.status_code == 503
+    assert "manage.py train_mnist" in response.json()["error"]
+    assert rows_of(user) == []
