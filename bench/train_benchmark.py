@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shlex
 import sys
 import tempfile
@@ -24,13 +23,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.docs import write_section  # noqa: E402
 from training.data import load_mnist  # noqa: E402
 from training.trainer import DEFAULT_EPOCHS, train  # noqa: E402
 
-DOC = ROOT / "docs" / "PERFORMANCE.md"
 SHIPPED_REPORT = ROOT / "recognizer" / "ml" / "mnist_cnn.json"
-SHIPPED_REPORT = ROOT / "recognizer" / "ml" / "mnist_cnn.json"
-SECTION_TITLE = "## Training"
 
 
 def cpu_model() -> str:
@@ -95,8 +92,6 @@ def section(rows: list[tuple[str, dict[str, Any]]], data: Any, command: str) -> 
     import tensorflow as tf
 
     lines = [
-        SECTION_TITLE,
-        "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {cpu_model()}, {os.cpu_count()} cores "
         "(shared with other work while it ran, so seconds are an upper bound), "
         f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
@@ -123,7 +118,8 @@ def section(rows: list[tuple[str, dict[str, Any]]], data: Any, command: str) -> 
         "- ours (`python manage.py train_mnist`): the same two-convolution trunk with 'valid' "
         "padding, batch norm, Dense 256, dropout 0.25/0.4, AdamW with one epoch of warm-up then "
         "cosine decay, early stopping on validation loss, and augmentation that imitates drawing "
-        "(rotation ±12°, scale ±10%, shear ±0.15, shift ±2 px, stroke thinning/thickening).",
+        "(rotation ±12°, scale ±10%, shear ±0.15, shift ±2 px, stroke thinning/thickening), "
+        "plus one synthetic canvas drawing per five MNIST images (`training/drawings.py`).",
         '- "thick strokes": test accuracy with every stroke dilated by one pixel (3x3 cross), '
         "as a stand-in for canvas drawings, which come out bolder than MNIST's pen strokes.",
         '- "s / epoch" includes the validation pass after each epoch; "total s" is `fit` time; '
@@ -145,7 +141,7 @@ def shipped_model_lines() -> list[str]:
         "### The shipped model (`recognizer/ml/mnist_cnn.keras`)",
         "",
         f"Trained by `{r['command']}` in {r['duration_seconds'] / 60:.1f} min "
-        f"({r['epochs_run']} epochs, best at epoch {r['best_epoch']}; the machine was shared): "
+        f"({r['epochs_run']} epochs, best at epoch {r['best_epoch']}): "
         f"**{r['test_accuracy']:.2%}** MNIST test accuracy (test loss {r['test_loss']:.4f}), "
         f"{r['validation_accuracy']:.2%} on validation; {r['params']:,} parameters, "
         f"{r['macs_per_image'] / 1e6:.2f} M multiply-accumulates per image. "
@@ -160,18 +156,6 @@ def shipped_model_lines() -> list[str]:
         f"{unsure['accuracy_of_confident_answers']:.2%} right.",
         "",
     ]
-
-
-def write_section(text: str) -> None:
-    """Replace the Training section of docs/PERFORMANCE.md (up to the next '## '), or add it."""
-    current = DOC.read_text() if DOC.exists() else "# Performance\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION_TITLE)}\n.*?(?=^## |\Z)", re.S | re.M)
-    updated = (
-        pattern.sub(lambda _m: text, current)
-        if pattern.search(current)
-        else current.rstrip() + "\n\n" + text
-    )
-    DOC.write_text(updated)
 
 
 def main() -> None:
@@ -197,8 +181,8 @@ def main() -> None:
     text = section(rows, data, command)
     print(text)
     if not args.no_write:
-        write_section(text)
-        print(f"wrote {DOC.relative_to(ROOT)}")
+        path = write_section("PERFORMANCE.md", "Training", text, title="Performance")
+        print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
