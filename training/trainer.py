@@ -42,6 +42,11 @@ PEAK_LEARNING_RATE = 3e-3
 UNSURE_FLAG_RATE = 0.02
 EARLY_STOPPING_PATIENCE = 4
 EVAL_BATCH_SIZE = 1000
+# Batch norm's moving statistics (momentum 0.9) trail the weights; a run shorter than this
+# many steps ends with statistics from weights long gone, and answers near chance at
+# inference. Such runs re-estimate them afterwards (settle_batch_norm).
+SETTLE_BELOW_STEPS = 500
+SETTLE_PASSES = 60
 
 ProgressFn = Callable[[dict[str, Any]], None]
 
@@ -193,6 +198,15 @@ def tflite_probabilities(tflite_path: str | os.PathLike[str], images: np.ndarray
     interpreter.set_tensor(inp["index"], to_model_input(images))
     interpreter.invoke()
     return np.array(interpreter.get_tensor(out["index"]), dtype=np.float32)
+
+
+def settle_batch_norm(model: Any, images: np.ndarray, *, batch_size: int, seed: int) -> None:
+    """Re-estimate batch norm's moving statistics for the final weights: forward passes in
+    training mode (which update them) over training images, without changing any weight."""
+    rng = np.random.default_rng(seed)
+    for _ in range(SETTLE_PASSES):
+        batch = images[rng.choice(len(images), size=min(batch_size, len(images)), replace=False)]
+        model(to_model_input(batch), training=True)
 
 
 def _make_dataset(
@@ -368,6 +382,11 @@ def train(
         verbose=0,
     )
     fit_seconds = time.monotonic() - fit_started
+    steps_run = steps_per_epoch * len(history_rows)
+    if arch != "seed" and steps_run < SETTLE_BELOW_STEPS:
+        if status is not None:
+            status(f"Settling batch norm statistics ({steps_run} steps were too few)…")
+        settle_batch_norm(model, x_train, batch_size=max(batch_size, 256), seed=seed)
 
     # Write the model, then evaluate the file itself (what the site and evaluate_mnist load).
     with atomic_path(paths["model"]) as tmp:
@@ -417,6 +436,7 @@ def train(
         "mnist_train_count": mnist_train_count,
         "drawn_train_count": drawn,
         "fit_seconds": round(fit_seconds, 1),
+        "batch_norm_settled": arch != "seed" and steps_run < SETTLE_BELOW_STEPS,
         "duration_seconds": 0.0,  # filled in below
         "data_source": mnist.source,
         "data_path": mnist.path,

@@ -75,7 +75,9 @@ def test_it_writes_model_tflite_and_report(quick_model):
 
     report = json.loads(report_path.read_text())
     assert REPORT_KEYS <= set(report)
-    assert 0.0 <= report["test_accuracy"] <= 1.0
+    # Far better than chance even after 4 steps: batch norm statistics were settled.
+    assert report["batch_norm_settled"] is True
+    assert report["test_accuracy"] > 0.5
     assert report["model_version"] == sha256(output)
     assert report["test_count"] == 500
     matrix = np.array(report["confusion_matrix"])
