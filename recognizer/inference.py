@@ -9,7 +9,6 @@ Keras file is converted in memory (this imports TensorFlow once, at load).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from recognizer.model_files import file_sha256, report_path, tflite_path
 
 logger = logging.getLogger(__name__)
 
@@ -39,22 +40,6 @@ class Recognition:
     def ranked(self) -> list[int]:
         """Digits from most to least likely."""
         return sorted(range(10), key=lambda d: -self.probabilities[d])
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def report_path_for(model_path: Path) -> Path:
-    return model_path.with_suffix(".json")
-
-
-def tflite_path_for(model_path: Path) -> Path:
-    return model_path.with_suffix(".tflite")
 
 
 class Recognizer:
@@ -88,7 +73,7 @@ class Recognizer:
         self.recognize(np.zeros((28, 28), dtype=np.float32))  # warm up
 
     def _read_report(self) -> dict:
-        path = report_path_for(self.model_path)
+        path = report_path(self.model_path)
         try:
             report = json.loads(path.read_text())
         except FileNotFoundError:
@@ -99,7 +84,7 @@ class Recognizer:
         return report if isinstance(report, dict) else {}
 
     def _flatbuffer(self, report: dict) -> bytes:
-        tflite = tflite_path_for(self.model_path)
+        tflite = tflite_path(self.model_path)
         if tflite.is_file() and report.get("model_version") == self.model_version:
             return tflite.read_bytes()
         logger.warning(

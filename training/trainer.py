@@ -18,7 +18,6 @@ it flags and the fraction of validation errors it catches.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -32,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from recognizer.model_files import file_sha256, report_path, tflite_path
 from training.data import MnistData, load_mnist
 from training.network import AugmentConfig, augment_batch, build_model, count_macs, count_params
 
@@ -55,14 +55,6 @@ class TrainingError(Exception):
     """Training could not run or its outputs could not be written."""
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def output_paths(output: str | os.PathLike[str]) -> dict[str, Path]:
     model = Path(output)
     if model.suffix != ".keras":
@@ -71,8 +63,8 @@ def output_paths(output: str | os.PathLike[str]) -> dict[str, Path]:
         )
     return {
         "model": model,
-        "report": model.with_suffix(".json"),
-        "tflite": model.with_suffix(".tflite"),
+        "report": report_path(model),
+        "tflite": tflite_path(model),
     }
 
 
@@ -392,7 +384,7 @@ def train(
     with atomic_path(paths["model"]) as tmp:
         model.save(tmp)
         served = keras.saving.load_model(tmp)
-    model_version = sha256_file(paths["model"])
+    model_version = file_sha256(paths["model"])
 
     test = classification_report(predict_probabilities(served, x_test), y_test)
     val_probabilities = predict_probabilities(served, x_val)
@@ -451,7 +443,7 @@ def train(
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tflite": {
             "file": paths["tflite"].name,
-            "sha256": sha256_file(paths["tflite"]),
+            "sha256": file_sha256(paths["tflite"]),
             "source_model_version": model_version,
             "bytes": paths["tflite"].stat().st_size,
             "quantization": None,
@@ -494,7 +486,7 @@ def evaluate(
     result = classification_report(predict_probabilities(model, x_test), y_test)
     return {
         "model": str(path),
-        "model_version": sha256_file(path),
+        "model_version": file_sha256(path),
         "test_accuracy": result["accuracy"],
         "test_loss": result["loss"],
         "test_count": result["count"],

@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings
 
 from recognizer import preprocessing
-from recognizer.inference import Recognizer, file_sha256, get_recognizer
+from recognizer.inference import Recognizer, get_recognizer
+from recognizer.model_files import file_sha256
 from training.strokes import drawn_digit_png
 
 ROOT = Path(__file__).resolve().parents[2]
