@@ -12,7 +12,7 @@ from django.http.multipartparser import MultiPartParserError
 from recognizer import preprocessing
 from recognizer.http import api_view, json_error
 from recognizer.inference import ModelUnavailable
-from recognizer.presenters import prediction_result_json
+from recognizer.presenters import prediction_json
 from recognizer.services import PredictionIdTaken, prediction_create
 
 # A 280x280 canvas at 3x device pixels is well under 200 KB as PNG.
@@ -102,7 +102,7 @@ def predict(request: HttpRequest) -> JsonResponse:
         return json_error(422, str(exc))
     except ModelUnavailable as exc:
         return json_error(503, str(exc))
-    response = JsonResponse(prediction_result_json(result))
+    response = JsonResponse(prediction_json(result.record, stored=result.stored))
     response["Server-Timing"] = ", ".join(
         f"{name};dur={ms:.3f}" for name, ms in result.timings.items()
     )

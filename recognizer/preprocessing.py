@@ -53,7 +53,6 @@ __all__ = [
     "stroke_width",
     "to_ink",
     "to_png_bytes",
-    "to_png_data_url",
 ]
 
 FIELD_SIDE = 28
@@ -503,8 +502,3 @@ def to_png_bytes(array28: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def to_png_data_url(array28: np.ndarray) -> str:
-    """``to_png_bytes`` as a ``data:image/png;base64,...`` URL, for the JSON answer and the page."""
-    return "data:image/png;base64," + base64.b64encode(to_png_bytes(array28)).decode("ascii")

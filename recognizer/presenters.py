@@ -6,7 +6,6 @@ import base64
 from typing import Any
 
 from recognizer.models import Prediction
-from recognizer.services import PredictionResult
 
 
 def isoformat_utc(value) -> str:
@@ -34,7 +33,3 @@ def prediction_json(record: Prediction, *, stored: bool = True) -> dict[str, Any
         "stored": stored,
         "image": f"data:image/png;base64,{base64.b64encode(image).decode()}" if image else None,
     }
-
-
-def prediction_result_json(result: PredictionResult) -> dict[str, Any]:
-    return prediction_json(result.record, stored=result.stored)

@@ -1,8 +1,7 @@
-import io
-
 import pytest
 from PIL import Image, ImageDraw
 
+from recognizer.tests.images import png_bytes
 from recognizer.tokens import api_token_get_or_create
 
 
@@ -20,12 +19,6 @@ def session_client(client, user):
 @pytest.fixture
 def token(user):
     return api_token_get_or_create(user=user).key
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture

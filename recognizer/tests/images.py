@@ -1,7 +1,16 @@
-"""Hand-made image bytes for tests of bad input."""
+"""Image bytes for tests: Pillow images saved as PNG, and hand-made PNGs for bad input."""
 
+import io
 import struct
 import zlib
+
+from PIL import Image
+
+
+def png_bytes(image: Image.Image, **params: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", **params)
+    return buffer.getvalue()
 
 
 def png_chunk(kind: bytes, body: bytes) -> bytes:
