@@ -13,7 +13,7 @@ from recognizer import preprocessing
 from recognizer.http import api_view, json_error
 from recognizer.inference import ModelUnavailable
 from recognizer.presenters import prediction_json
-from recognizer.services import PredictionIdTaken, prediction_create
+from recognizer.services import prediction_create
 
 # A 280x280 canvas at 3x device pixels is well under 200 KB as PNG.
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -94,12 +94,10 @@ def predict(request: HttpRequest) -> JsonResponse:
         source = "page" if request.auth_method == "session" else "api"
     try:
         result = prediction_create(
-            user=request.user, image=image, source=source, prediction_id=client_id
+            user=request.user, image=image, source=source, client_id=client_id
         )
     except preprocessing.ImageError as exc:
         return json_error(_IMAGE_ERROR_STATUS.get(type(exc), 400), str(exc))
-    except PredictionIdTaken as exc:
-        return json_error(422, str(exc))
     except ModelUnavailable as exc:
         return json_error(503, str(exc))
     response = JsonResponse(prediction_json(result.record, stored=result.stored))

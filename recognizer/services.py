@@ -18,8 +18,8 @@ from recognizer.models import SOURCES, Prediction
 logger = logging.getLogger(__name__)
 
 
-class PredictionIdTaken(ValueError):
-    """A client-chosen id that already names someone else's prediction."""
+# Client ids are scoped to their user through this namespace (see prediction_id_for).
+CLIENT_ID_NAMESPACE = uuid.UUID("6b1f2c1e-5d0a-4c55-9a57-3f4d8e2a7c10")
 
 
 @dataclass(frozen=True)
@@ -53,14 +53,14 @@ def prediction_create(
     user: AbstractBaseUser,
     image: bytes,
     source: str,
-    prediction_id: uuid.UUID | None = None,
+    client_id: uuid.UUID | None = None,
 ) -> PredictionResult:
     """Recognise ``image`` (PNG or JPEG bytes) and record it for ``user``.
 
     Raises ``preprocessing.ImageError`` for input that is not a drawing we can read;
     nothing is stored then. The id is made before the write, so the write can be
-    repeated without adding a row. A client may choose the id itself so that its own
-    retry after a lost answer gets the stored prediction back instead of a second one.
+    repeated without adding a row. A client that names its drawing (``client_id``) can
+    retry after a lost answer: the retry lands on the same row.
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
@@ -68,18 +68,11 @@ def prediction_create(
     image28 = preprocessing.preprocess(image)
     stopwatch.lap("preprocess")
 
-    if prediction_id is not None:
-        existing = _prediction_find(prediction_id)
-        if existing is not None:
-            if existing.user_id != user.pk:
-                raise PredictionIdTaken(f"The id {prediction_id} is already used.")
-            return PredictionResult(record=existing, stored=True)
-
     recognizer = get_recognizer()
     recognition = recognizer.recognize(image28)
     stopwatch.lap("infer")
     record = Prediction(
-        id=prediction_id or uuid.uuid4(),
+        id=uuid.uuid4() if client_id is None else prediction_id_for(user=user, client_id=client_id),
         digits=str(recognition.digit),
         upload_time=now_utc(),
         user_id=user.pk,
@@ -96,13 +89,10 @@ def prediction_create(
     return PredictionResult(record=record, stored=stored, timings=stopwatch.laps)
 
 
-def _prediction_find(prediction_id: uuid.UUID) -> Prediction | None:
-    try:
-        return Prediction.objects.filter(id=prediction_id).first()
-    except CASSANDRA_ERRORS as exc:
-        # Cannot tell whether it exists; writing it again is an idempotent upsert.
-        logger.warning("Could not look up prediction %s: %s", prediction_id, exc)
-        return None
+def prediction_id_for(*, user: AbstractBaseUser, client_id: uuid.UUID) -> uuid.UUID:
+    """The row id for a client's id: the same for the same user and client id, so a retry
+    is an upsert of one row, and never another user's row, so no read is needed to check."""
+    return uuid.uuid5(CLIENT_ID_NAMESPACE, f"{user.pk}:{client_id}")
 
 
 def prediction_record(*, record: Prediction) -> bool:

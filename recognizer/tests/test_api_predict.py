@@ -77,25 +77,28 @@ def test_a_multipart_upload_is_an_upload(user, token, one_png):
 
 
 def test_a_retry_with_the_same_id_leaves_one_row(session_client, user, one_png):
-    prediction_id = str(uuid.uuid4())
-    first = post_json(session_client, {"image": data_url(one_png), "id": prediction_id})
-    again = post_json(session_client, {"image": data_url(one_png), "id": prediction_id})
+    client_id = str(uuid.uuid4())
+    first = post_json(session_client, {"image": data_url(one_png), "id": client_id})
+    again = post_json(session_client, {"image": data_url(one_png), "id": client_id})
 
     assert first.status_code == again.status_code == 200
-    assert first.json() == again.json()
-    assert [str(row["id"]) for row in rows_of(user)] == [prediction_id]
+    assert first.json()["id"] == again.json()["id"]
+    assert [str(row["id"]) for row in rows_of(user)] == [first.json()["id"]]
 
 
-def test_someone_elses_id_is_refused(session_client, django_user_model, one_png):
+def test_the_same_client_id_from_two_users_never_touches_the_other_row(
+    session_client, user, django_user_model, one_png
+):
     other = django_user_model.objects.create_user(username="bob", password="a-long-password-2")
     other_client = Client()
     other_client.force_login(other)
-    prediction_id = str(uuid.uuid4())
-    post_json(other_client, {"image": data_url(one_png), "id": prediction_id})
+    client_id = str(uuid.uuid4())
+    bobs = post_json(other_client, {"image": data_url(one_png), "id": client_id}).json()
+    adas = post_json(session_client, {"image": data_url(one_png), "id": client_id}).json()
 
-    response = post_json(session_client, {"image": data_url(one_png), "id": prediction_id})
-    assert response.status_code == 422
-    assert Prediction.objects.get(id=prediction_id).username == "bob"
+    assert bobs["id"] != adas["id"]
+    assert Prediction.objects.get(id=bobs["id"]).username == "bob"
+    assert Prediction.objects.get(id=adas["id"]).username == "ada"
 
 
 # --- Bad input: a clear JSON error with the right status, and nothing stored ----------
