@@ -38,3 +38,14 @@ def _cassandra_only_when_asked(request: pytest.FixtureRequest, monkeypatch: pyte
     monkeypatch.setattr(Session, "execute", refuse)
     monkeypatch.setattr(Session, "execute_async", refuse)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _outbox_per_test(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Each test that may queue records gets its own outbox, never var/outbox.sqlite3."""
+    if "settings" not in request.fixturenames and not _asks_for_cassandra(request.node):
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.OUTBOX_PATH = tmp_path_factory.mktemp("outbox") / "outbox.sqlite3"
+    yield

@@ -13,6 +13,7 @@ from recognizer import preprocessing
 from recognizer.http import api_view, json_error
 from recognizer.inference import ModelUnavailable
 from recognizer.presenters import prediction_json
+from recognizer.records.writer import RecordNotKept
 from recognizer.services import prediction_create
 
 # A 280x280 canvas at 3x device pixels is well under 200 KB as PNG.
@@ -98,9 +99,11 @@ def predict(request: HttpRequest) -> JsonResponse:
         )
     except preprocessing.ImageError as exc:
         return json_error(_IMAGE_ERROR_STATUS.get(type(exc), 400), str(exc))
-    except ModelUnavailable as exc:
+    except (ModelUnavailable, RecordNotKept) as exc:
         return json_error(503, str(exc))
-    response = JsonResponse(prediction_json(result.record, stored=result.stored))
+    response = JsonResponse(
+        prediction_json(result.record, stored=result.stored, queued=result.queued)
+    )
     response["Server-Timing"] = ", ".join(
         f"{name};dur={ms:.3f}" for name, ms in result.timings.items()
     )
