@@ -24,7 +24,8 @@ def _asks_for_cassandra(node: pytest.Item) -> bool:
 
 @pytest.fixture(autouse=True)
 def _cassandra_only_when_asked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
-    if _asks_for_cassandra(request.node):
+    # Fault tests check their own clusters (127.0.0.2x/3x) through their own sessions.
+    if _asks_for_cassandra(request.node) or request.node.get_closest_marker("faults"):
         yield
         return
 

@@ -208,7 +208,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
-        # The driver logs every failed reconnection attempt at WARNING.
-        "cassandra": {"level": "ERROR"},
+        # The driver logs every failed (re)connection attempt, with a traceback at ERROR;
+        # the writer ("outbox: ...") and /readyz report Cassandra's state in one line each.
+        "cassandra": {"level": "CRITICAL"},
     },
 }

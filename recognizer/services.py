@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -10,10 +11,12 @@ from datetime import UTC, datetime
 from django.contrib.auth.models import AbstractBaseUser
 
 from recognizer import preprocessing
-from recognizer.inference import get_recognizer
+from recognizer.inference import ModelUnavailable, get_recognizer
 from recognizer.records.record import PredictionRecord
 from recognizer.records.tables import SOURCES
 from recognizer.records.writer import record_save
+
+logger = logging.getLogger(__name__)
 
 # Client ids are scoped to their user through this namespace (see prediction_id_for).
 CLIENT_ID_NAMESPACE = uuid.UUID("6b1f2c1e-5d0a-4c55-9a57-3f4d8e2a7c10")
@@ -96,3 +99,16 @@ def prediction_id_for(*, user: AbstractBaseUser, client_id: uuid.UUID) -> uuid.U
     """The row id for a client's id: the same for the same user and client id, so a retry
     is an upsert of one row, and never another user's row, so no read is needed to check."""
     return uuid.uuid5(CLIENT_ID_NAMESPACE, f"{user.pk}:{client_id}")
+
+
+def model_warm_up() -> bool:
+    """Load the served model now, in a serving process at boot (``mnistsite/wsgi.py``), so
+    that the first request does not pay for it and a missing or corrupt model is one clear
+    line in the log at start, not a traceback at the first request. The site still starts:
+    predictions and ``/readyz`` answer 503 until there is a model."""
+    try:
+        get_recognizer()
+    except ModelUnavailable as exc:
+        logger.error("%s", exc)
+        return False
+    return True

@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -247,53 +248,92 @@ def _drain_lock() -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# Operations on different records replay side by side (their order does not matter:
+# each carries its own timestamp); operations on one record never do.
+DRAIN_CONCURRENCY = 8
+
+
+def _waves(rows: list[tuple]) -> Iterator[list[tuple]]:
+    """Consecutive runs of rows with distinct record ids, in queue order."""
+    wave: list[tuple] = []
+    ids: set[str] = set()
+    for row in rows:
+        if row[1] in ids or len(wave) >= DRAIN_CONCURRENCY:
+            yield wave
+            wave, ids = [], set()
+        wave.append(row)
+        ids.add(row[1])
+    if wave:
+        yield wave
+
+
+def _replay(row: tuple) -> BaseException | None:
+    try:
+        operation_apply(_operation(row[:1] + row[2:]))
+    except (*CASSANDRA_ERRORS, *PERMANENT_ERRORS) as exc:
+        return exc
+    return None
+
+
 def outbox_drain(*, batch: int = 200, limit: int | None = None) -> DrainReport:
     """Replay pending operations oldest first, each removed once Cassandra took it.
 
-    Stops at the first operation Cassandra cannot take (it is probably down: the order of
-    what follows is kept). An operation Cassandra refuses for good (invalid) is marked
-    failed, logged, and stepped over. Raises ``OutboxError`` when the outbox itself fails.
+    Stops at the first wave Cassandra cannot take (it is probably down: the order of what
+    follows is kept). An operation Cassandra refuses for good (a payload that does not
+    bind) is marked failed, logged, and stepped over. Raises ``OutboxError`` when the
+    outbox itself fails.
     """
     applied = failed = 0
     with _drain_lock() as held:
         if not held:
-            status = outbox_status()
-            return DrainReport(0, 0, status.pending, ran=False)
-        db = None
-        while limit is None or applied + failed < limit:
-            with _errors_as_outbox_error("read"):
-                db = _db()
-                rows = db.execute(
-                    "SELECT seq, kind, revision, write_time, payload FROM outbox "
-                    "WHERE failed = 0 ORDER BY seq LIMIT ?",
-                    (batch if limit is None else min(batch, limit - applied - failed),),
-                ).fetchall()
-            if not rows:
-                break
-            for row in rows:
-                seq = row[0]
-                try:
-                    operation_apply(_operation(row))
-                except CASSANDRA_ERRORS as exc:
-                    with _errors_as_outbox_error("write"):
-                        db.execute(
-                            "UPDATE outbox SET attempts = attempts + 1, last_error = ? "
-                            "WHERE seq = ?",
-                            (f"{type(exc).__name__}: {exc}"[:500], seq),
+            return DrainReport(0, 0, outbox_status().pending, ran=False)
+        with ThreadPoolExecutor(max_workers=DRAIN_CONCURRENCY) as pool:
+            while limit is None or applied + failed < limit:
+                with _errors_as_outbox_error("read"):
+                    db = _db()
+                    rows = db.execute(
+                        "SELECT seq, record_id, kind, revision, write_time, payload FROM outbox "
+                        "WHERE failed = 0 ORDER BY seq LIMIT ?",
+                        (batch if limit is None else min(batch, limit - applied - failed),),
+                    ).fetchall()
+                if not rows:
+                    break
+                for wave in _waves(rows):
+                    results = list(zip(wave, pool.map(_replay, wave), strict=True))
+                    done = [(row[0],) for row, exc in results if exc is None]
+                    refused = [
+                        (f"{type(exc).__name__}: {exc}"[:500], row[0])
+                        for row, exc in results
+                        if isinstance(exc, PERMANENT_ERRORS)
+                    ]
+                    retry = [
+                        (f"{type(exc).__name__}: {exc}"[:500], row[0])
+                        for row, exc in results
+                        if exc is not None and not isinstance(exc, PERMANENT_ERRORS)
+                    ]
+                    for error, seq in refused:
+                        logger.error(
+                            "outbox: operation %s refused for good, set aside: %s", seq, error
                         )
-                    remaining = outbox_status().pending
-                    return DrainReport(applied, failed, remaining, error=str(exc) or repr(exc))
-                except PERMANENT_ERRORS as exc:
-                    logger.error("outbox: operation %s refused for good, set aside: %s", seq, exc)
                     with _errors_as_outbox_error("write"):
-                        db.execute(
+                        # One transaction (one fsync) per wave.
+                        db.execute("BEGIN IMMEDIATE")
+                        db.executemany("DELETE FROM outbox WHERE seq = ?", done)
+                        db.executemany(
                             "UPDATE outbox SET failed = 1, attempts = attempts + 1, "
                             "last_error = ? WHERE seq = ?",
-                            (f"{type(exc).__name__}: {exc}"[:500], seq),
+                            refused,
                         )
-                    failed += 1
-                    continue
-                with _errors_as_outbox_error("write"):
-                    db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
-                applied += 1
+                        db.executemany(
+                            "UPDATE outbox SET attempts = attempts + 1, last_error = ? "
+                            "WHERE seq = ?",
+                            retry,
+                        )
+                        db.execute("COMMIT")
+                    applied += len(done)
+                    failed += len(refused)
+                    if retry:
+                        return DrainReport(
+                            applied, failed, outbox_status().pending, error=retry[0][0]
+                        )
     return DrainReport(applied, failed, outbox_status().pending)

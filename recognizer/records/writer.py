@@ -8,7 +8,9 @@ the durable outbox before this returns (``queued``), and the drainer
 (``manage.py drain_outbox --follow``) replays it as soon as Cassandra answers. If even the
 outbox cannot take it, ``RecordNotKept`` is raised and nothing may be acknowledged.
 
-Operations on one record keep their order: while an earlier one waits in the outbox, a
+After a failure, the next writes of this process go straight to the outbox for a moment
+(a circuit breaker, ``_Circuit``), so a frozen Cassandra costs one timeout, not one per
+request. Operations on one record keep their order: while an earlier one waits in the outbox, a
 new one queues behind it; and every operation writes with its own timestamp, so a late
 replay never undoes a newer write.
 """
@@ -17,7 +19,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from recognizer.db import CASSANDRA_ERRORS
 from recognizer.records.cql import Operation, operation_apply, write_time_now
@@ -42,31 +47,58 @@ class SaveOutcome:
     queued: bool
 
 
-class _Filling:
-    """Logs once when this process starts queueing to the outbox, and once when it stops."""
+class _Circuit:
+    """After Cassandra fails a write, this process sends the next writes straight to the
+    outbox instead of letting each wait for its own timeout (a frozen node would otherwise
+    hold every worker thread for 2 s per request, and answers would queue up behind them).
+    One write at a time tries Cassandra again every ``CASSANDRA_CONNECT_RETRY`` seconds;
+    the first that succeeds closes the circuit. Logs once when the outbox starts filling
+    and once when it stops.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queueing = False
+        self._open = False
+        self._opened_at = 0.0
+        self._probing = False
 
-    def queued(self, reason: str) -> None:
+    def allows_a_try(self) -> bool:
         with self._lock:
-            started, self._queueing = not self._queueing, True
-        if started:
+            if not self._open:
+                return True
+            if (
+                self._probing
+                or time.monotonic() - self._opened_at < settings.CASSANDRA_CONNECT_RETRY
+            ):
+                return False
+            self._probing = True
+            return True
+
+    def failed(self, reason: str) -> None:
+        with self._lock:
+            was_open, self._open = self._open, True
+            self._opened_at = time.monotonic()
+            self._probing = False
+        if not was_open:
             logger.warning(
                 "outbox: Cassandra cannot take writes (%s); records wait in %s",
                 reason,
                 outbox_path(),
             )
 
-    def stored(self) -> None:
+    def release(self) -> None:
+        """A try that ended neither way (a bug, not Cassandra): let another one try."""
         with self._lock:
-            stopped, self._queueing = self._queueing, False
-        if stopped:
+            self._probing = False
+
+    def succeeded(self) -> None:
+        with self._lock:
+            was_open, self._open, self._probing = self._open, False, False
+        if was_open:
             logger.warning("outbox: Cassandra takes writes again; no longer queueing")
 
 
-_filling = _Filling()
+_circuit = _Circuit()
 
 
 def record_save(*, record: PredictionRecord, revision: bool = False) -> SaveOutcome:
@@ -97,11 +129,18 @@ def _apply_or_queue(operation: Operation) -> SaveOutcome:
         waiting = False
     if waiting:
         return _queue(operation, reason="an earlier write of this record is still queued")
+    if not _circuit.allows_a_try():
+        return _queue(operation, reason="not tried: Cassandra failed a moment ago")
     try:
         kept = operation_apply(operation)
     except CASSANDRA_ERRORS as exc:
-        return _queue(operation, reason=f"{type(exc).__name__}: {exc}")
-    _filling.stored()
+        reason = f"{type(exc).__name__}: {exc}"
+        _circuit.failed(reason)
+        return _queue(operation, reason=reason)
+    except BaseException:
+        _circuit.release()
+        raise
+    _circuit.succeeded()
     return SaveOutcome(record=kept, stored=True, queued=False)
 
 
@@ -119,5 +158,4 @@ def _queue(operation: Operation, *, reason: str) -> SaveOutcome:
             "The prediction could not be kept: the database is unavailable and the local "
             "queue cannot take it. Try again later."
         ) from exc
-    _filling.queued(reason)
     return SaveOutcome(record=operation.record, stored=False, queued=True)
