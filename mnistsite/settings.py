@@ -128,9 +128,10 @@ DATABASES = {
                 # The driver's default backs off up to 600 s between reconnection tries;
                 # a node back after 20 s should be written to within a few seconds.
                 "reconnection_policy": ExponentialReconnectionPolicy(0.5, 4.0),
-                # Heartbeats find a connection to a frozen node dead in ~10 s, not 60 s.
+                # Heartbeats find a connection to a frozen node dead in ~15 s, not 60 s
+                # (a 5 s timeout defuncted healthy connections of a loaded 2-core machine).
                 "idle_heartbeat_interval": 5,
-                "idle_heartbeat_timeout": 5,
+                "idle_heartbeat_timeout": 10,
                 # The engine drops a plain "consistency" option, so consistency lives
                 # in the default execution profile. LOCAL_QUORUM is 1 of 1 on a single
                 # node and 2 of 3 on a three-replica cluster.

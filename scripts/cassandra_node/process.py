@@ -140,7 +140,11 @@ def print_log_tails(node: Node, lines: int = 30, since: dict[Path, int] | None =
 
 
 def port_is_free(address: str, port: int) -> bool:
+    """Whether a server could listen on address:port now. SO_REUSEADDR, as Cassandra's own
+    sockets have it: a node killed a moment ago leaves connections in TIME_WAIT on its port,
+    which do not stop a restart."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((address, port))
         except OSError:

@@ -306,3 +306,27 @@ def test_the_script_runs_as_a_file_and_shows_its_options():
         [sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, check=True
     )
     assert "--cluster" in result.stdout
+
+
+def test_a_port_left_in_time_wait_by_a_killed_node_is_free_to_listen_on():
+    import socket
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Cassandra's sockets
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server side closes first: its port is left in TIME_WAIT
+    server.close()
+    client.close()
+    assert process.port_is_free("127.0.0.1", port)
+    listening = socket.socket()
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listening.bind(("127.0.0.1", port))
+    listening.listen()
+    try:
+        assert not process.port_is_free("127.0.0.1", port)
+    finally:
+        listening.close()
