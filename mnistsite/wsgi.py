@@ -8,8 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mnistsite.settings")
 
 application = get_wsgi_application()
 
-# Each serving process loads the model at boot (after gunicorn's fork, without --preload);
-# a missing or corrupt one is one clear log line, and /readyz answers 503.
-from recognizer.services import model_warm_up  # noqa: E402
+# Each serving process loads the model and connects to Cassandra at boot, after gunicorn's
+# fork (without --preload), before it takes requests; neither failure stops it.
+from recognizer.services import serving_warm_up  # noqa: E402
 
-model_warm_up()
+serving_warm_up()

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from django.contrib.auth.models import AbstractBaseUser
 
 from recognizer import preprocessing
+from recognizer.db import CASSANDRA_ERRORS
 from recognizer.inference import ModelUnavailable, get_recognizer
+from recognizer.records.cql import statements_prepare
 from recognizer.records.record import PredictionRecord
 from recognizer.records.tables import SOURCES
 from recognizer.records.writer import record_save
@@ -101,14 +103,20 @@ def prediction_id_for(*, user: AbstractBaseUser, client_id: uuid.UUID) -> uuid.U
     return uuid.uuid5(CLIENT_ID_NAMESPACE, f"{user.pk}:{client_id}")
 
 
-def model_warm_up() -> bool:
-    """Load the served model now, in a serving process at boot (``mnistsite/wsgi.py``), so
-    that the first request does not pay for it and a missing or corrupt model is one clear
-    line in the log at start, not a traceback at the first request. The site still starts:
-    predictions and ``/readyz`` answer 503 until there is a model."""
+def serving_warm_up() -> None:
+    """Ready a serving process at boot (``mnistsite/wsgi.py``, in each gunicorn worker after
+    the fork): load the model and connect to Cassandra with the writer's statements
+    prepared, so that the first requests pay for neither.
+
+    Neither failure stops the site: a missing or corrupt model is one clear log line (and
+    predictions and ``/readyz`` answer 503 until there is one); an unreachable Cassandra is
+    one line too, and records go to the outbox until it answers.
+    """
     try:
         get_recognizer()
     except ModelUnavailable as exc:
         logger.error("%s", exc)
-        return False
-    return True
+    try:
+        statements_prepare()
+    except CASSANDRA_ERRORS as exc:
+        logger.warning("Cassandra is not reachable at start (%s); records go to the outbox", exc)

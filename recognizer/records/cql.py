@@ -165,6 +165,12 @@ def _stored_upload_time(
     return None if row is None else _as_utc(row["upload_time"])
 
 
+def statements_prepare() -> None:
+    """Connect and prepare the writer's statements now (a serving process at boot)."""
+    session = cassandra_session()
+    _statements(session, cassandra_keyspace())
+
+
 def operation_apply(operation: Operation) -> PredictionRecord:
     """Apply ``operation`` to every table; returns the record as kept.
 
