@@ -241,3 +241,24 @@ def test_drain_outbox_once_replays_and_says_how_many(capsys):
     assert "3 replayed" in capsys.readouterr().out
     for record in records:
         assert len(everywhere(record)["mnist1"]) == 1
+
+
+def test_after_a_failed_write_the_writer_queues_without_trying_for_a_moment(settings, caplog):
+    from recognizer.records.writer import _Circuit
+
+    circuit = _Circuit()
+    settings.CASSANDRA_CONNECT_RETRY = 3600
+    assert circuit.allows_a_try()
+
+    circuit.failed("NoHostAvailable")
+    assert not circuit.allows_a_try()
+
+    settings.CASSANDRA_CONNECT_RETRY = 0
+    assert circuit.allows_a_try()  # one probe ...
+    assert not circuit.allows_a_try()  # ... at a time
+    circuit.succeeded()
+    assert circuit.allows_a_try()
+    assert [r.getMessage()[:40] for r in caplog.records] == [
+        "outbox: Cassandra cannot take writes (No",
+        "outbox: Cassandra takes writes again; no",
+    ]
