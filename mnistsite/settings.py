@@ -10,6 +10,7 @@ from pathlib import Path
 from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, ExecutionProfile
 from cassandra.policies import (
+    ConstantSpeculativeExecutionPolicy,
     DCAwareRoundRobinPolicy,
     ExponentialReconnectionPolicy,
     TokenAwarePolicy,
@@ -143,6 +144,14 @@ DATABASES = {
                         # Each failure retried once, idempotent statements only (the
                         # writer's prepared statements all are); then the outbox.
                         retry_policy=BoundedRetryPolicy(),
+                        # An idempotent statement unanswered after 0.5 s is also sent to
+                        # one other replica: a node of a cluster that is frozen, or rejoining
+                        # and still slow, costs 0.5 s instead of the timeout and the outbox.
+                        # One attempt only: extra attempts use up the query plan that a
+                        # retry after a connection error needs.
+                        speculative_execution_policy=ConstantSpeculativeExecutionPolicy(
+                            delay=0.5, max_attempts=1
+                        ),
                     )
                 },
             },
