@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -52,6 +53,18 @@ def envlist(name: str, default: list[str]) -> list[str]:
 def envstr(name: str, default: str) -> str:
     raw = os.environ.get(name)
     return default if raw is None or raw.strip() == "" else raw.strip()
+
+
+_RATE = re.compile(r"^(\d+)/(s|m|h)$")
+
+
+def envrate(name: str, default: str) -> str:
+    """A rate such as ``60/m`` (per ``s``econd, ``m``inute or ``h``our), at least 1."""
+    raw = envstr(name, default)
+    match = _RATE.match(raw)
+    if match is None or int(match.group(1)) < 1:
+        raise ImproperlyConfigured(f"{name} must look like 60/m (N per s, m or h), not {raw!r}.")
+    return raw
 
 
 def cassandra_replication(name: str, default: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from cassandra.policies import (
 )
 from django.core.exceptions import ImproperlyConfigured
 
-from mnistsite.env import cassandra_replication, envbool, envint, envlist, envstr
+from mnistsite.env import cassandra_replication, envbool, envint, envlist, envrate, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Listed so that /api/v1/docs serves ninja's bundled Swagger UI, not a CDN's.
+    "ninja",
     "recognizer",
     "training",
 ]
@@ -174,6 +176,20 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("DJANGO_BEHIND_TLS_PROXY", False) else None
 )
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", False)
+
+# --- Rate limits -----------------------------------------------------------------------
+# Predictions per plain user ("N/s", "N/m", "N/h"); staff are never limited. The counts live
+# in a database cache table (`manage.py createcachetable`), so the limit holds across every
+# worker process: the default per-process LocMem cache would give each worker its own.
+
+MNIST_PREDICT_RATE = envrate("MNIST_PREDICT_RATE", "60/m")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "mnistsite_cache",
+    },
+}
 
 # --- The model ---------------------------------------------------------------------------
 
