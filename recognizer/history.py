@@ -8,7 +8,7 @@ import io
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -142,4 +142,6 @@ def history_csv(*, user: AbstractBaseUser) -> Iterator[str]:
 
 
 def _iso(moment: datetime | None) -> str:
-    return "" if moment is None else moment.isoformat(timespec="milliseconds")
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
