@@ -25,7 +25,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt 
 		"$$($(PYTHON_SYSTEM) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 	@echo "Wrote .env (DJANGO_DEBUG=1 and a fresh DJANGO_SECRET_KEY)."
 
+# var/ holds SQLite, Cassandra's data and logs (git-ignored).
 install: $(VENV)/.installed .env
+	@mkdir -p var
 
 # Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
 chromium:
