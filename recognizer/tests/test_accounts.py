@@ -50,6 +50,7 @@ def test_ten_wrong_passwords_pause_that_login_with_a_clear_message(user, setting
     html = response.content.decode()
     assert "Too many failed logins" in html
     assert "not locked for good" in html
+    assert "paused for 15 minutes." in " ".join(html.split())
     assert "_auth_user_id" not in attacker.session
 
 
