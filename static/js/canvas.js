@@ -10,7 +10,7 @@
   }
   const ctx = canvas.getContext('2d');
   const predictUrl = root.dataset.predictUrl;
-  const loginUrl = root.dataset.loginUrl;
+  const loginUrl = root.dataset.loginUrl || '/accounts/login/';
   const board = canvas.closest('.board') || root;
   const placeholder = document.getElementById('canvas-placeholder');
   const predictButton = document.getElementById('predict');
