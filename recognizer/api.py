@@ -447,7 +447,14 @@ def predictions(request: HttpRequest, query: Query[PageQuery]) -> HttpResponse:
     "/predictions/export",
     url_name="predictions-export",
     response={200: str, **ERRORS},
-    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "CSV, one line per prediction, newest first",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
     summary="Your whole history as CSV, streamed",
 )
 def predictions_export(request: HttpRequest) -> StreamingHttpResponse:

@@ -11,7 +11,6 @@ urlpatterns = [
     path("history/<uuid:prediction_id>/feedback", views.history_feedback, name="history-feedback"),
     path("history/<uuid:prediction_id>/delete", views.history_delete, name="history-delete"),
     path("upload/", views.upload, name="upload"),
-    path("accounts/signup/", views.signup, name="signup"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
 ]

@@ -6,9 +6,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -101,17 +99,6 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(
         request, "recognizer/upload.html", {"max_files": history_services.MAX_BATCH_FILES}
     )
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("recognizer:canvas")
-    form = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        return redirect("recognizer:canvas")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 @never_cache
