@@ -83,7 +83,8 @@ def prediction_create(
         model_version=recognizer.model_version,
         source=source,
     )
-    outcome = record_save(record=record)
+    # A client's id may name a drawing predicted before: a revision keeps its first time.
+    outcome = record_save(record=record, revision=client_id is not None)
     stopwatch.lap("store")
     return PredictionResult(
         record=outcome.record,

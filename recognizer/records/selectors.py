@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from django.core import signing
 
-from recognizer.records.cql import cql_execute
+from recognizer.records.query import cql_execute
 from recognizer.records.record import PredictionRecord
 
 PAGE_SIZE = 20

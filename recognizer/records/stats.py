@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from recognizer.records import selectors
-from recognizer.records.cql import cql_execute
+from recognizer.records.query import cql_execute
 
 # How long after a month ends an outbox replay may still add to it.
 LATE_WRITES = timedelta(days=1)

@@ -54,9 +54,15 @@ def _fields(record: PredictionRecord) -> dict:
     }
 
 
-def record_save(*, record: PredictionRecord) -> SaveOutcome:
+def record_save(*, record: PredictionRecord, revision: bool = False) -> SaveOutcome:
+    """``revision=True``: the id may already be stored (the same drawing predicted again);
+    keep its first upload_time so it stays one row in every table."""
     try:
-        first = Prediction.objects.filter(id=record.id).only(["upload_time"]).first()
+        first = (
+            Prediction.objects.filter(id=record.id).only(["upload_time"]).first()
+            if revision
+            else None
+        )
         if first is not None:
             # The same drawing predicted again stays on the same history rows.
             record = replace(record, upload_time=first.upload_time.replace(tzinfo=UTC))
@@ -86,7 +92,7 @@ def record_save(*, record: PredictionRecord) -> SaveOutcome:
     return SaveOutcome(record=record, stored=True)
 
 
-def record_delete(*, record: PredictionRecord) -> None:
+def record_delete(*, record: PredictionRecord) -> SaveOutcome:
     if record.user_id is not None:
         PredictionByUser.objects.filter(
             user_id=record.user_id,
@@ -97,3 +103,4 @@ def record_delete(*, record: PredictionRecord) -> None:
         day=keys.day_bucket(record.upload_time), created=record.created
     ).delete()
     Prediction.objects.filter(id=record.id).delete()
+    return SaveOutcome(record=record, stored=True)
