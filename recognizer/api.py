@@ -34,6 +34,7 @@ from ninja.security import APIKeyCookie, APIKeyHeader
 from ninja.throttling import SimpleRateThrottle
 
 from recognizer import history, preprocessing
+from recognizer.db import CASSANDRA_ERRORS
 from recognizer.inference import ModelUnavailable
 from recognizer.presenters import prediction_json
 from recognizer.records.selectors import MAX_PAGE_SIZE, PAGE_SIZE, InvalidCursor, history_page
@@ -191,6 +192,15 @@ def _bad_image(request: HttpRequest, exc: preprocessing.ImageError) -> JsonRespo
 @api.exception_handler(RecordNotKept)
 def _unavailable(request: HttpRequest, exc: Exception) -> JsonResponse:
     return json_error(503, str(exc))
+
+
+def _cassandra_unavailable(request: HttpRequest, exc: Exception) -> JsonResponse:
+    # Reads (history, one record) have no outbox to fall back on: say so, never a 500.
+    return json_error(503, "Your history cannot be read right now; please try again soon.")
+
+
+for _error in CASSANDRA_ERRORS:
+    api.add_exception_handler(_error, _cassandra_unavailable)
 
 
 @api.exception_handler(history.PredictionNotFound)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -13,11 +14,14 @@ from datetime import UTC, datetime
 from django.contrib.auth.models import AbstractBaseUser
 
 from recognizer import preprocessing
+from recognizer.db import CASSANDRA_ERRORS
 from recognizer.records import keys, selectors
 from recognizer.records.record import PredictionRecord
 from recognizer.records.stats import month_stats_refresh
 from recognizer.records.writer import record_delete, record_save
 from recognizer.services import PredictionResult, now_utc, prediction_create
+
+logger = logging.getLogger(__name__)
 
 # A batch is for a handful of scans or exports, not for bulk loading.
 MAX_BATCH_FILES = 20
@@ -69,9 +73,14 @@ def prediction_delete(*, user: AbstractBaseUser, prediction_id: uuid.UUID) -> No
 
 
 def _refresh_month(record: PredictionRecord) -> None:
-    month_stats_refresh(
-        user_id=record.user_id, month=keys.month_bucket(record.upload_time), now=now_utc()
-    )
+    try:
+        month_stats_refresh(
+            user_id=record.user_id, month=keys.month_bucket(record.upload_time), now=now_utc()
+        )
+    except CASSANDRA_ERRORS as exc:
+        # The change itself is kept (or queued) by the writer; an open month is recomputed
+        # on the next read of the summary anyway.
+        logger.warning("Summary of %s not refreshed: %s", record.id, exc)
 
 
 @dataclass(frozen=True)

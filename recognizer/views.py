@@ -37,10 +37,12 @@ def history(request: HttpRequest) -> HttpResponse:
         page = history_page(
             user_id=request.user.pk, username=request.user.get_username(), cursor=cursor
         )
+        # The summary heads the first page only: later pages are for browsing.
+        summary = None if cursor else history_summary(user_id=request.user.pk, now=now_utc())
     except InvalidCursor:
         return redirect("recognizer:history")
-    # The summary heads the first page only: later pages are for browsing.
-    summary = None if cursor else history_summary(user_id=request.user.pk, now=now_utc())
+    except CASSANDRA_ERRORS:
+        return render(request, "recognizer/history_unavailable.html", status=503)
     return render(
         request,
         "recognizer/history.html",

@@ -258,3 +258,19 @@ def test_no_login_is_401_on_every_history_route(make_record):
         response = getattr(client, method)(url)
         assert response.status_code == 401, url
         assert response["WWW-Authenticate"].startswith("Token")
+
+
+def test_reads_while_cassandra_is_down_are_503_json(session_client, monkeypatch):
+    from cassandra.cluster import NoHostAvailable
+
+    from recognizer.records import query
+
+    def down(*args, **kwargs):
+        raise NoHostAvailable("Unable to connect to any servers", {})
+
+    monkeypatch.setattr(query, "cql_execute", down)
+    monkeypatch.setattr("recognizer.records.selectors.cql_execute", down)
+    for url in ("/api/v1/predictions", f"/api/v1/predictions/{uuid.uuid4()}"):
+        response = session_client.get(url)
+        assert response.status_code == 503, url
+        assert "try again" in response.json()["error"]

@@ -105,3 +105,15 @@ def test_recomputing_a_month_twice_gives_the_same_row(user, make_record):
     again = history_summary(user_id=user.pk, now=datetime.now(UTC))
     assert first == again
     assert again.predictions == 1
+
+
+def test_the_page_says_so_when_cassandra_is_down(session_client, monkeypatch):
+    from cassandra.cluster import NoHostAvailable
+
+    def down(*args, **kwargs):
+        raise NoHostAvailable("Unable to connect to any servers", {})
+
+    monkeypatch.setattr("recognizer.records.selectors.cql_execute", down)
+    response = session_client.get("/history/")
+    assert response.status_code == 503
+    assert "cannot be read right now" in response.content.decode()
