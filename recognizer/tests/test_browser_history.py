@@ -170,3 +170,29 @@ def test_a_prediction_id_is_never_reused_after_clear(page):
     draw_with_mouse(page, strokes_for(5, seed=31, size=180, center=(140, 140)))
     _, second = predict_and_read(page)
     assert uuid.UUID(first) != uuid.UUID(second)
+
+
+def test_a_browser_session_uploads_a_png_to_predict(page, painter):
+    """Issue 8: a multipart POST /api/v1/predict by the browser's session with its CSRF token
+    was a 500 (RawPostDataException). Chromium builds the multipart body itself here."""
+    status, answer = page.evaluate(
+        """async () => {
+            const canvas = document.createElement('canvas');
+            canvas.width = canvas.height = 280;
+            const ctx = canvas.getContext('2d');
+            ctx.lineWidth = 18;
+            ctx.beginPath(); ctx.moveTo(140, 50); ctx.lineTo(135, 230); ctx.stroke();
+            const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+            const body = new FormData();
+            body.append('image', blob, 'one.png');
+            const token = document.cookie.split('; ').find((c) => c.startsWith('csrftoken='));
+            const response = await fetch('/api/v1/predict', {
+                method: 'POST', body, credentials: 'same-origin',
+                headers: { 'X-CSRFToken': token ? token.split('=')[1] : '' },
+            });
+            return [response.status, await response.json()];
+        }"""
+    )
+    assert status == 200, answer
+    assert answer["digit"] == 1
+    assert answer["source"] == "upload"
