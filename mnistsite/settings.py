@@ -7,6 +7,7 @@ on 127.0.0.1:9042 (``make run`` starts one) and the shipped model. Production
 
 from pathlib import Path
 
+import environ
 from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, ExecutionProfile
 from cassandra.policies import (
@@ -78,7 +79,9 @@ TEMPLATES = [
 ]
 
 # --- Databases -------------------------------------------------------------------------
-# SQLite keeps users, sessions and the admin; predictions live in Cassandra.
+# Users, sessions and API tokens live in SQLite, or in PostgreSQL when DATABASE_URL names
+# one (postgres://user:password@host:5432/name), so that several web containers share
+# them. Predictions live in Cassandra either way.
 
 CASSANDRA_HOSTS = envlist("CASSANDRA_HOSTS", ["127.0.0.1"])
 CASSANDRA_PORT = envint("CASSANDRA_PORT", 9042, minimum=1, maximum=65535)
@@ -92,11 +95,17 @@ CASSANDRA_REPLICATION = cassandra_replication(
 # How long one Cassandra request may take before the driver gives up on it.
 CASSANDRA_REQUEST_TIMEOUT = envint("CASSANDRA_REQUEST_TIMEOUT_MS", 3000, minimum=100) / 1000
 
+DATABASE_URL = envstr("DATABASE_URL", "")
 DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": envstr("DJANGO_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
-    },
+    "default": (
+        # Each gunicorn worker keeps its connection for a minute, checked before reuse.
+        {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True, **environ.Env.db_url_config(DATABASE_URL)}
+        if DATABASE_URL
+        else {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": envstr("DJANGO_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+        }
+    ),
     "cassandra": {
         "ENGINE": "django_cassandra_engine",
         "NAME": CASSANDRA_KEYSPACE,
