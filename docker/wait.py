@@ -80,7 +80,8 @@ def main() -> int:
     waits = []
     default = settings.DATABASES["default"]
     if default["ENGINE"] != "django.db.backends.sqlite3":
-        where = f"{default.get('HOST') or 'localhost'}:{default.get('PORT') or 5432}"
+        host = default.get("HOST") or default.get("OPTIONS", {}).get("host") or "localhost"
+        where = f"{host}:{default.get('PORT') or 5432}"
         waits.append((f"PostgreSQL at {where}", relational_db_answers))
     hosts = ",".join(settings.CASSANDRA_HOSTS)
     waits.append((f"Cassandra at {hosts} (port {settings.CASSANDRA_PORT})", cassandra_answers))
