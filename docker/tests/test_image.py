@@ -4,8 +4,11 @@ collectstatic and a prediction."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +36,36 @@ def stages() -> dict[str, list[tuple[str, str]]]:
         if current is not None:
             result[current].append((instruction, arguments.strip()))
     return result
+
+
+def build_context(destination: Path) -> Path:
+    """Copy what .dockerignore lets into the build context, as `COPY . .` sees it."""
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    def ignored(path: str) -> bool:
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        for pattern in patterns:
+            if pattern.startswith("**/"):
+                if any(fnmatch.fnmatch(part, pattern[3:]) for part in parts):
+                    return True
+            elif any(fnmatch.fnmatch(prefix, pattern) for prefix in prefixes):
+                return True
+        return False
+
+    for directory, subdirectories, files in os.walk(ROOT):
+        relative = Path(directory).relative_to(ROOT)
+        subdirectories[:] = [d for d in subdirectories if not ignored(str(relative / d))]
+        for name in files:
+            path = relative / name
+            if not ignored(str(path)):
+                (destination / path).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / path, destination / path)
+    return destination
 
 
 def requirement_names(path: Path) -> set[str]:
@@ -99,9 +132,12 @@ def test_the_build_context_leaves_out_local_state_and_secrets():
 
 
 def test_the_serving_packages_alone_run_the_site(serving_bin, tmp_path):
-    """What the serving image installs (requirements.txt, nothing else) passes the system
-    checks, collects the static files under production settings and recognises a drawing,
-    and TensorFlow is not even installed there."""
+    """What the serving image holds (the build context's files and requirements.txt's packages,
+    nothing else) passes the system checks, collects the static files under production
+    settings and recognises a drawing; TensorFlow is not even installed there."""
+    app = build_context(tmp_path / "app")
+    assert not (app / ".venv").exists() and not (app / "recognizer" / "tests").exists()
+    assert (app / "recognizer" / "ml" / "mnist_cnn.tflite").is_file()
     code = f"""
 import importlib.util, os, sys
 import mnistsite.settings as project_settings
@@ -121,7 +157,7 @@ print(importlib.util.find_spec("tensorflow"), importlib.util.find_spec("keras"))
 """
     result = subprocess.run(
         [str(serving_bin / "python"), "-c", code],
-        cwd=ROOT,
+        cwd=app,
         env={
             "PATH": f"{serving_bin}:/usr/bin:/bin",
             "DJANGO_SETTINGS_MODULE": "mnistsite.settings",
