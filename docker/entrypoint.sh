@@ -1,8 +1,9 @@
 #!/bin/sh
 # The images' entrypoint.
 #   start (the default)  prepare, then serve: one container on its own
-#   prepare              wait for the databases, migrate, sync_cassandra, create the staff user;
-#                        compose runs it once, in the migrate service, before any web container
+#   prepare              wait for the databases, migrate, sync_cassandra, create the staff
+#                        user; compose runs it once, in the migrate service, before any web
+#                        container
 #   serve                wait for the databases, then gunicorn (gunicorn.conf.py)
 #   <program> [args]     any program on PATH (python, sh, gunicorn) runs as given
 #   <command> [args]     anything else is a manage.py command: train_mnist, drain_outbox, shell

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from recognizer.models import Prediction
+from recognizer.records.tables import Prediction
 
 
 def isoformat_utc(value) -> str:

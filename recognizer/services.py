@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from recognizer import preprocessing
 from recognizer.db import CASSANDRA_ERRORS
 from recognizer.inference import get_recognizer
-from recognizer.models import SOURCES, Prediction
+from recognizer.records.tables import SOURCES, Prediction
 
 logger = logging.getLogger(__name__)
 

@@ -269,7 +269,7 @@ def test_no_secret_is_committed():
 def deploy_checks(compose_config) -> subprocess.CompletedProcess:
     web = compose_config["single"]["services"]["web"]
     # The image's own environment, then what compose adds; /app is this checkout.
-    env = {"PATH": os.environ["PATH"], "DJANGO_DEBUG": "0"}
+    env = {"PATH": os.environ["PATH"], "DJANGO_DEBUG": "0", "DJANGO_ENV_FILE": ""}
     for name, value in web["environment"].items():
         env[name] = str(ROOT) + value[len("/app") :] if value.startswith("/app/") else value
     return subprocess.run(
@@ -282,17 +282,6 @@ def deploy_checks(compose_config) -> subprocess.CompletedProcess:
     )
 
 
-def test_under_the_compose_environment_only_issue_8s_deploy_warnings_remain(compose_config):
-    result = deploy_checks(compose_config)
-    found = set(re.findall(r"\((\w+\.[A-Z]\d+)\)", result.stderr + result.stdout))
-    assert found <= {"security.W004", "security.W008"}, result.stderr + result.stdout
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="W004 (HSTS) and W008 (HTTPS redirect) have no setting yet: issue 8 adds them. "
-    "Strict: once they pass, this mark must go.",
-)
 def test_the_compose_environment_passes_the_deploy_checks(compose_config):
     result = deploy_checks(compose_config)
     assert result.returncode == 0, result.stderr + result.stdout

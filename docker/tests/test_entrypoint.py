@@ -49,6 +49,7 @@ def image_env(serving_bin, keyspace, tmp_path) -> dict[str, str]:
         "PATH": f"{serving_bin}:/usr/bin:/bin",
         "DJANGO_SETTINGS_MODULE": "mnistsite.settings",
         "DJANGO_DEBUG": "0",
+        "DJANGO_ENV_FILE": "",  # an image has no .env
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "CASSANDRA_HOSTS": ",".join(settings.CASSANDRA_HOSTS),
         "CASSANDRA_PORT": str(settings.CASSANDRA_PORT),

@@ -162,6 +162,7 @@ print(importlib.util.find_spec("tensorflow"), importlib.util.find_spec("keras"))
             "PATH": f"{serving_bin}:/usr/bin:/bin",
             "DJANGO_SETTINGS_MODULE": "mnistsite.settings",
             "DJANGO_DEBUG": "0",
+            "DJANGO_ENV_FILE": "",
             "DJANGO_SECRET_KEY": "collectstatic-only",
         },
         capture_output=True,

@@ -25,7 +25,12 @@ def default_database(**env: str) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "mnistsite.settings", **env},
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "mnistsite.settings",
+            "DJANGO_ENV_FILE": "",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,

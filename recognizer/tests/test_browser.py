@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from recognizer.models import Prediction
+from recognizer.records.tables import Prediction
 from recognizer.services import prediction_id_for
 from recognizer.tests.browser import (
     CHROMIUM,
