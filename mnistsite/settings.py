@@ -210,8 +210,9 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
 
 # Predictions per plain user ("N/s", "N/m", "N/h"; a sliding window, so up to N may come in
 # a burst); staff are never limited. This limit must hold across every worker, so its counts
-# live in the shared cache when DJANGO_CACHE_URL names one, else in a table of the SQLite
-# database (`manage.py createcachetable`), never in one process's memory.
+# live in the shared cache when DJANGO_CACHE_URL names one, else in a table of the default
+# database (`manage.py createcachetable`; SQLite, or PostgreSQL shared by several hosts when
+# DATABASE_URL is set), never in one process's memory.
 MNIST_PREDICT_RATE = envrate("MNIST_PREDICT_RATE", "60/m")
 CACHES["throttle"] = (
     {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "mnistsite_cache"}
