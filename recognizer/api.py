@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -113,9 +115,16 @@ class SessionAuth(APIKeyCookie):
 class PredictionThrottle(SimpleRateThrottle):
     """Predictions per user, ``settings.MNIST_PREDICT_RATE`` (60/m: a sliding minute, so a
     burst of up to 60 passes at once). Staff are exempt (benchmarks, fault tests). The
-    history lives in the ``throttle`` cache, shared by every worker process."""
+    history lives in the ``throttle`` cache, shared by every worker process.
+
+    Ninja keeps one throttle object per operation and its ``SimpleRateThrottle`` keeps the
+    request's key and history on ``self``: under gunicorn's threaded workers two requests
+    could mix them up. So the state stays in locals, and the wait for ``Retry-After`` in a
+    thread-local. (Two processes can still both read the same history and each add one: a
+    lost update lets a request or two more through, never fewer.)"""
 
     scope = "predict"
+    _local = threading.local()
 
     def __init__(self) -> None:
         # The rate is read per request, not at import, so settings can change it.
@@ -126,14 +135,22 @@ class PredictionThrottle(SimpleRateThrottle):
         return caches["throttle"]
 
     def allow_request(self, request: HttpRequest) -> bool:
+        self._local.wait = None
         if request.auth.is_staff:
             return True
-        self.rate = settings.MNIST_PREDICT_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request)
+        count, duration = self.parse_rate(settings.MNIST_PREDICT_RATE)
+        key = f"throttle_predict_{request.auth.pk}"
+        now = time.time()
+        # Newest first, so the oldest request still in the window is last.
+        history = [moment for moment in self.cache.get(key, []) if moment > now - duration]
+        if len(history) >= count:
+            self._local.wait = duration - (now - history[-1])
+            return False
+        self.cache.set(key, [now, *history], duration)
+        return True
 
-    def get_cache_key(self, request: HttpRequest) -> str:
-        return f"throttle_predict_{request.auth.pk}"
+    def wait(self) -> float | None:
+        return self._local.wait
 
 
 # --- The API and its errors ----------------------------------------------------------------
