@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | {median:.0f} | {median - base:+.0f} µs |")
     table = "\n".join(lines)
     body = f"""
-`python -m bench.api_overhead --requests {args.requests}`: {per_round * args.rounds} calls per
+`python -m bench.api_overhead --requests {args.requests} --rounds {args.rounds}`:
+{per_round * args.rounds} calls per
 layer in {args.rounds} interleaved rounds, in-process (RequestFactory, no middleware, SQLite
 in memory), each a GET with `Authorization: Token` answering a tiny JSON. Every variant looks
 the token up the same way (one SQLite query), so the differences are the layer itself.
