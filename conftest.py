@@ -23,6 +23,12 @@ def _asks_for_cassandra(node: pytest.Item) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs about half a second per hash by design; tests need none of that."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _cassandra_only_when_asked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     # Fault tests check their own clusters (127.0.0.2x/3x) through their own sessions.
     if _asks_for_cassandra(request.node) or request.node.get_closest_marker("faults"):

@@ -90,10 +90,14 @@ def prediction_create(
         model_version=recognizer.model_version,
         source=source,
     )
+    # A client's id may name a drawing predicted before: a revision keeps its first time.
     outcome = record_save(record=record, revision=client_id is not None)
     stopwatch.lap("store")
     return PredictionResult(
-        record=outcome.record, stored=outcome.stored, queued=outcome.queued, timings=stopwatch.laps
+        record=outcome.record,
+        stored=outcome.stored,
+        queued=outcome.queued,
+        timings=stopwatch.laps,
     )
 
 
