@@ -72,7 +72,9 @@ class LocalCluster:
         started = time.monotonic()
         result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
         if check and result.returncode != 0:
-            raise RuntimeError(f"scripts/cassandra {command} node {number}:\n{result.stdout}")
+            raise RuntimeError(
+                f"scripts/cassandra {command} node {number}:\n{result.stdout}{result.stderr}"
+            )
         return time.monotonic() - started
 
     def wipe(self) -> None:
