@@ -12,6 +12,7 @@ from recognizer.records.tables import (  # noqa: F401
     Prediction,
     PredictionByDay,
     PredictionByUser,
+    PredictionDayStats,
     PredictionMonthByUser,
 )
 

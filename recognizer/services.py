@@ -13,7 +13,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from recognizer import preprocessing
 from recognizer.db import CASSANDRA_ERRORS
 from recognizer.inference import get_recognizer
+from recognizer.records.record import PredictionRecord
 from recognizer.records.tables import SOURCES, Prediction
+from recognizer.records.writer import record_save
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +104,22 @@ def prediction_record(*, record: Prediction) -> bool:
     gets their answer.
     """
     try:
-        record.save()
+        # TEMPORARY (issue 10): issue 7 replaces this with its own call of the writer.
+        record_save(
+            record=PredictionRecord(
+                id=record.id,
+                digits=record.digits,
+                upload_time=record.upload_time,
+                user_id=record.user_id,
+                username=record.username,
+                confidence=record.confidence,
+                unsure=record.unsure,
+                probabilities=tuple(record.probabilities),
+                image=record.image,
+                model_version=record.model_version,
+                source=record.source,
+            )
+        )
     except CASSANDRA_ERRORS as exc:
         logger.error("Could not store prediction %s: %s", record.id, exc)
         return False
