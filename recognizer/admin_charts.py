@@ -45,8 +45,7 @@ def bar_chart(
     gap = min(step * 0.2, 4)
     parts = [
         f'<line x1="{left}" y1="{top}" x2="{width}" y2="{top}" stroke="{GRID}"/>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" '
-        f'stroke="{GRID}"/>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" stroke="{GRID}"/>',
         f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" font-size="10" '
         f'fill="{TEXT}">{peak:,}</text>',
         f'<text x="{left - 4}" y="{top + plot_h + 4}" text-anchor="end" font-size="10" '
