@@ -27,12 +27,20 @@ class MnistAdminSite(admin.AdminSite):
         history = [
             path("", staff(views.history), name="prediction_history"),
             path("export.csv", staff(views.history_csv), name="prediction_export"),
-            path("statistics/", staff(views.statistics), name="prediction_statistics"),
             path("<uuid:prediction_id>/", staff(views.detail), name="prediction_detail"),
             path("<uuid:prediction_id>/delete/", staff(views.delete), name="prediction_delete"),
         ]
         # Before the stock patterns: its catch-all app_list pattern would take "predictions/".
-        return [path("predictions/", include(history)), *super().get_urls()]
+        return [
+            path("predictions/", include(history)),
+            # Not under predictions/: the sidebar marks every link the current path starts with.
+            path(
+                "prediction-statistics/",
+                staff(views.statistics),
+                name="prediction_statistics",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)

@@ -255,6 +255,9 @@ def prediction_neighbours(*, row: dict, count: int = 5) -> tuple[list[dict], lis
                 older_cql, (row["user_id"], m.strftime("%Y-%m"), row["created"], count - len(older))
             )
             older.extend(map(_normalise, found))
+    for neighbour in (*newer, *older):
+        # predictions_by_user has no username column: it is the record's own user.
+        neighbour["username"] = row["username"]
     return list(reversed(newer)), older
 
 

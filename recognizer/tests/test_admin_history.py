@@ -90,7 +90,7 @@ HISTORY = "/admin/predictions/"
 
 
 class TestAccess:
-    URLS = [HISTORY, HISTORY + "statistics/", HISTORY + "export.csv"]
+    URLS = [HISTORY, "/admin/prediction-statistics/", HISTORY + "export.csv"]
 
     @pytest.mark.parametrize("url", URLS)
     def test_anonymous_people_are_sent_to_the_admin_login(self, client, url):
@@ -115,7 +115,7 @@ class TestAccess:
     def test_the_admin_index_links_to_the_history_and_the_statistics(self, staff_client):
         page = staff_client.get(reverse("admin:index")).content.decode()
         assert f'href="{HISTORY}"' in page
-        assert f'href="{HISTORY}statistics/"' in page
+        assert 'href="/admin/prediction-statistics/"' in page
 
     def test_users_groups_and_api_tokens_stay_in_the_stock_admin(self, client, django_user_model):
         root = django_user_model.objects.create_superuser("root", "r@example.org", "pw-123456789")
@@ -300,11 +300,12 @@ class TestDetail:
         assert re.findall(r"/admin/predictions/([0-9a-f-]{36})/", neighbours) == ids(
             k["a7"], k["a5"], k["a3"], k["a1"]
         )
+        assert neighbours.count("<td>ada</td>") == 4
 
 
 class TestStatistics:
     def test_counts_and_confusion_match_the_known_set(self, staff_client, known_set):
-        response = staff_client.get(HISTORY + "statistics/", RANGE)
+        response = staff_client.get("/admin/prediction-statistics/", RANGE)
         assert response.status_code == 200
         page = response.content.decode()
         v1 = re.search(rf'data-model-version="{V1}">(.*?)</section>', page, re.S).group(1)
@@ -324,7 +325,7 @@ class TestStatistics:
         assert v1.count("<svg") == 2
 
     def test_a_confusion_cell_links_to_its_predictions(self, staff_client, known_set):
-        page = staff_client.get(HISTORY + "statistics/", RANGE).content.decode()
+        page = staff_client.get("/admin/prediction-statistics/", RANGE).content.decode()
         v1 = re.search(rf'data-model-version="{V1}">(.*?)</section>', page, re.S).group(1)
         link = re.search(r'data-cell="7-1"><a href="([^"]+)"', v1).group(1).replace("&amp;", "&")
         assert listed_ids(staff_client.get(link)) == ids(known_set["a7"], known_set["b7"])
