@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+
+from cassandra.concurrent import execute_concurrent_with_args
 
 from recognizer.db import cassandra_session
 from recognizer.records import keys
@@ -96,6 +98,7 @@ class Cursor:
 
 @dataclass
 class HistoryPage:
+    filter: HistoryFilter
     rows: list[dict]
     # The days this page read, newest first (``oldest_day`` may be only partly read).
     newest_day: date
@@ -104,7 +107,6 @@ class HistoryPage:
     next_cursor: Cursor | None
     # True when the page stopped because it read SCAN_BUDGET rows, not because it filled.
     budget_spent: bool = False
-    filter: HistoryFilter = field(repr=False, default=None)  # type: ignore[assignment]
 
 
 def history_page(*, filter: HistoryFilter, cursor: Cursor | None = None) -> HistoryPage:
@@ -113,29 +115,38 @@ def history_page(*, filter: HistoryFilter, cursor: Cursor | None = None) -> Hist
     start = cursor or Cursor(day=filter.until)
     if not filter.since <= start.day <= filter.until:
         raise CursorError("the cursor is outside the date range")
+    # A filtered page may read thousands of rows to keep a few: it reads only the columns
+    # the filters look at, then the rows it keeps, by primary key.
+    scan = filter.filters_rows
     rows: list[dict] = []
     scanned = 0
-    oldest = start.day
+    last: dict | None = None
     next_cursor: Cursor | None = None
     budget_spent = False
-    for row in _walk(
-        filter=filter, cursor=start, fetch_size=FETCH_SIZE if filter.filters_rows else page_size + 1
-    ):
+    walk = _walk(
+        filter=filter,
+        cursor=start,
+        fetch_size=FETCH_SIZE if scan else page_size + 1,
+        columns="scan" if scan else "list",
+    )
+    for row in walk:
         scanned += 1
-        day = keys.day_bucket(row["upload_time"])
-        oldest = day
+        last = row
         if filter.matches(row):
             rows.append(row)
             if len(rows) == page_size:
-                next_cursor = Cursor(day=day, before=row["created"])
                 break
         if scanned >= SCAN_BUDGET:
-            next_cursor = Cursor(day=day, before=row["created"])
             budget_spent = True
             break
     else:
-        # The range is read to its end.
-        oldest = filter.since
+        last = None  # the range is read to its end
+    if last is not None:
+        next_cursor = Cursor(day=keys.day_bucket(last["upload_time"]), before=last["created"])
+    oldest = next_cursor.day if next_cursor else filter.since
+    if scan and rows:
+        rows = _whole_rows(rows)
+    rows = [_normalise(row) for row in rows]
     return HistoryPage(
         rows=rows,
         newest_day=start.day,
@@ -153,7 +164,7 @@ def history_rows(*, filter: HistoryFilter) -> Iterator[dict]:
     cursor = Cursor(day=filter.until)
     for row in _walk(filter=filter, cursor=cursor, fetch_size=FETCH_SIZE, columns="export"):
         if filter.matches(row):
-            yield row
+            yield _normalise(row)
 
 
 def _walk(
@@ -176,7 +187,7 @@ def _walk(
     while day >= filter.since:
         bound = below.bind((day, before)) if before else whole.bind((day,))
         bound.fetch_size = fetch_size
-        yield from map(_normalise, session.execute(bound))
+        yield from session.execute(bound)
         day -= timedelta(days=1)
         before = None
 
@@ -205,8 +216,24 @@ def _walk_user(
         bound.fetch_size = fetch_size
         for row in session.execute(bound):
             row["username"] = filter.username
-            yield _normalise(row)
+            yield row
         month = _first_of_month(month - timedelta(days=1))
+
+
+def _whole_rows(keys_only: list[dict]) -> list[dict]:
+    """The listed columns of rows found by a scan, read by primary key, all at once."""
+    statement = prepared(
+        "SELECT {columns}, username FROM {ks}.predictions_by_day WHERE day = ? AND created = ?"
+    )
+    results = execute_concurrent_with_args(
+        cassandra_session(),
+        statement,
+        [(keys.day_bucket(row["upload_time"]), row["created"]) for row in keys_only],
+        concurrency=50,
+        raise_on_first_error=True,
+    )
+    # A row deleted between the scan and now is simply not shown.
+    return [found for _, result in results if (found := result.one()) is not None]
 
 
 def prediction_get(*, prediction_id: uuid.UUID) -> dict | None:
