@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.http import QueryDict
 
 from recognizer.records.admin_selectors import MAX_RANGE_DAYS, HistoryFilter
 from recognizer.records.tables import SOURCES
@@ -18,6 +19,21 @@ _YES_NO = {"yes": True, "no": False}
 
 def _today() -> date:
     return datetime.now(UTC).date()
+
+
+def with_default_range(query: QueryDict) -> QueryDict:
+    """The query with its date range filled in, so that the form shows the days it covers
+    and the links of a page (older, export) keep the same range even after midnight."""
+    data = query.copy()
+    if not data.get("until"):
+        data["until"] = _today().isoformat()
+    if not data.get("since"):
+        try:
+            until = date.fromisoformat(data["until"])
+        except ValueError:
+            return data  # the form reports the bad "until"
+        data["since"] = (until - timedelta(days=DEFAULT_RANGE_DAYS - 1)).isoformat()
+    return data
 
 
 class DateRangeForm(forms.Form):

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from recognizer.admin_charts import bar_chart, probability_bars
-from recognizer.admin_forms import DateRangeForm, HistoryFilterForm
+from recognizer.admin_forms import DateRangeForm, HistoryFilterForm, with_default_range
 from recognizer.admin_services import prediction_delete, prediction_repr
 from recognizer.records.admin_selectors import (
     Cursor,
@@ -57,7 +57,7 @@ def _render(request: HttpRequest, template: str, context: dict, *, status: int =
 
 
 def history(request: HttpRequest) -> HttpResponse:
-    form = HistoryFilterForm(request.GET)
+    form = HistoryFilterForm(with_default_range(request.GET))
     context = {"title": "Prediction history", "form": form}
     if not form.is_valid():
         return _render(request, "admin/predictions/history.html", context, status=400)
@@ -67,7 +67,7 @@ def history(request: HttpRequest) -> HttpResponse:
     except CursorError as exc:
         context["cursor_error"] = str(exc)
         return _render(request, "admin/predictions/history.html", context, status=400)
-    query = request.GET.copy()
+    query = form.data.copy()
     query.pop("after", None)
     next_url = None
     if page.next_cursor:
@@ -131,7 +131,7 @@ def history_csv(request: HttpRequest) -> HttpResponse:
 
 
 def statistics(request: HttpRequest) -> HttpResponse:
-    form = DateRangeForm(request.GET)
+    form = DateRangeForm(with_default_range(request.GET))
     context = {"title": "Prediction statistics", "form": form}
     if not form.is_valid():
         return _render(request, "admin/predictions/statistics.html", context, status=400)
