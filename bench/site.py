@@ -72,6 +72,8 @@ def running_site(*, port: int, workers: int = 2, threads: int = 2) -> Iterator[R
     env = {
         **os.environ,
         "DJANGO_DEBUG": "0",
+        # Production settings over plain HTTP on 127.0.0.1: no redirect to HTTPS.
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_SECRET_KEY": "bench-" + uuid.uuid4().hex,
         "DJANGO_SQLITE_PATH": str(workdir / "db.sqlite3"),
         "CASSANDRA_KEYSPACE": KEYSPACE,

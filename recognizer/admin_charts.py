@@ -12,11 +12,8 @@ from collections.abc import Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-# Inline SVG inherits the admin's CSS variables, so the bars follow its light and dark themes.
-BAR = "var(--primary, #79aec8)"
-ACCENT = "var(--accent, #f5dd5d)"
-TEXT = "var(--body-fg, #333)"
-GRID = "var(--hairline-color, #e8e8e8)"
+# Colours come from classes in static/css/admin-predictions.css (the admin's own CSS
+# variables, so light and dark themes), never from style attributes: the CSP forbids them.
 
 
 def _svg(*, label: str, width: int, height: int, body: str) -> SafeString:
@@ -44,25 +41,23 @@ def bar_chart(
     step = plot_w / max(len(bars), 1)
     gap = min(step * 0.2, 4)
     parts = [
-        f'<line x1="{left}" y1="{top}" x2="{width}" y2="{top}" stroke="{GRID}"/>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}" stroke="{GRID}"/>',
-        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" font-size="10" '
-        f'fill="{TEXT}">{peak:,}</text>',
-        f'<text x="{left - 4}" y="{top + plot_h + 4}" text-anchor="end" font-size="10" '
-        f'fill="{TEXT}">0</text>',
+        f'<line x1="{left}" y1="{top}" x2="{width}" y2="{top}"/>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width}" y2="{top + plot_h}"/>',
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{peak:,}</text>',
+        f'<text x="{left - 4}" y="{top + plot_h + 4}" text-anchor="end">0</text>',
     ]
     for i, (label, value) in enumerate(bars):
         bar_h = plot_h * value / peak
         x = left + i * step
         parts.append(
             f'<rect x="{x + gap / 2:.1f}" y="{top + plot_h - bar_h:.1f}" '
-            f'width="{max(step - gap, 1):.1f}" height="{bar_h:.1f}" fill="{BAR}">'
+            f'width="{max(step - gap, 1):.1f}" height="{bar_h:.1f}" class="bar">'
             f"<title>{escape(label)}: {value:,}</title></rect>"
         )
         if i % label_every == 0:
             parts.append(
-                f'<text x="{x + step / 2:.1f}" y="{height - 6}" text-anchor="middle" '
-                f'font-size="10" fill="{TEXT}">{escape(label)}</text>'
+                f'<text x="{x + step / 2:.1f}" y="{height - 6}" '
+                f'text-anchor="middle">{escape(label)}</text>'
             )
     return _svg(label=title, width=width, height=height, body="".join(parts))
 
@@ -76,11 +71,10 @@ def probability_bars(probabilities: Sequence[float], *, digit: int) -> SafeStrin
         y = d * row_h
         length = max(bar_w * p, 0.5)
         parts.append(
-            f'<text x="0" y="{y + 15}" font-size="13" fill="{TEXT}">{d}</text>'
+            f'<text x="0" y="{y + 15}" class="big">{d}</text>'
             f'<rect x="{left}" y="{y + 4}" width="{length:.1f}" height="14" '
-            f'fill="{ACCENT if d == digit else BAR}"><title>{d}: {p:.4f}</title></rect>'
-            f'<text x="{left + length + 6:.1f}" y="{y + 15}" font-size="12" '
-            f'fill="{TEXT}">{p:.2%}</text>'
+            f'class="{"bar current" if d == digit else "bar"}"><title>{d}: {p:.4f}</title></rect>'
+            f'<text x="{left + length + 6:.1f}" y="{y + 15}">{p:.2%}</text>'
         )
     return _svg(
         label="Probabilities of the ten digits",

@@ -8,6 +8,7 @@ renders in the admin's own templates.
 from __future__ import annotations
 
 import csv
+import math
 import uuid
 from datetime import timedelta
 
@@ -178,7 +179,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
                                 corrected,
                                 count,
                                 matrix_url(predicted, corrected),
-                                round(count / peak, 2),
+                                math.ceil(5 * count / peak),
                             )
                             for corrected, count in enumerate(row)
                         ],

@@ -6,7 +6,6 @@ app_name = "recognizer"
 
 urlpatterns = [
     path("", views.canvas, name="canvas"),
-    path("accounts/signup/", views.signup, name="signup"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("api/v1/predict", api.predict, name="api-predict"),

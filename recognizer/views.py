@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,17 +16,6 @@ from recognizer.inference import ModelUnavailable, get_recognizer
 @require_GET
 def canvas(request: HttpRequest) -> HttpResponse:
     return render(request, "recognizer/canvas.html")
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("recognizer:canvas")
-    form = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        return redirect("recognizer:canvas")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 @never_cache

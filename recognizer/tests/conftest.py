@@ -2,7 +2,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from recognizer.tests.images import png_bytes
-from recognizer.tokens import api_token_get_or_create
+from recognizer.tokens import api_token_create
 
 
 @pytest.fixture
@@ -17,8 +17,8 @@ def session_client(client, user):
 
 
 @pytest.fixture
-def token(user):
-    return api_token_get_or_create(user=user).key
+def token(user) -> str:
+    return api_token_create(user=user)
 
 
 @pytest.fixture

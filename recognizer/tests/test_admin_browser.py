@@ -89,6 +89,10 @@ def test_staff_open_the_history_from_the_index_filter_and_page(
             unsure=digit == 4,
         )
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    # A CSP violation (an inline style or script) shows up as a console error.
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
     log_in(page, live_server, "grace")
     page.goto(f"{live_server.url}/admin/")
     page.get_by_role("link", name="Prediction history").first.click()
@@ -113,6 +117,7 @@ def test_staff_open_the_history_from_the_index_filter_and_page(
     page.goto(f"{live_server.url}/admin/prediction-statistics/")
     expect(page.locator(".stat-total")).to_have_text("10")
     shot(page, "statistics")
+    assert errors == []
     page.close()
 
 

@@ -10,6 +10,8 @@
   }
   const ctx = canvas.getContext('2d');
   const predictUrl = root.dataset.predictUrl;
+  const loginUrl = root.dataset.loginUrl || '/accounts/login/';
+  const board = canvas.closest('.board') || root;
   const placeholder = document.getElementById('canvas-placeholder');
   const predictButton = document.getElementById('predict');
   const clearButton = document.getElementById('clear');
@@ -221,6 +223,17 @@
     message.classList.toggle('hint', kind === 'hint');
   }
 
+  // A 401 or 403 means the session is gone (expired, logged out in another tab), whatever
+  // words the server chose: say so in a person's words, with the way back.
+  function showSessionEnded() {
+    showMessage('', 'error');
+    const link = document.createElement('a');
+    link.href = `${loginUrl}?next=${encodeURIComponent(window.location.pathname)}`;
+    link.textContent = 'log in again';
+    message.replaceChildren('Your session ended — ', link, '.');
+    message.hidden = false;
+  }
+
   function resetAnswer() {
     placeholder.textContent = 'Draw here';
     placeholder.classList.remove('nudge');
@@ -264,7 +277,8 @@
       const [first, second] = answer.alternatives || [digit, digit];
       answerVerdict.textContent = `Not sure — maybe ${first} or ${second}?`;
     } else {
-      answerVerdict.textContent = `It's a ${digit} (${percent(answer.confidence)} sure).`;
+      const article = digit === 8 ? 'an' : 'a';
+      answerVerdict.textContent = `It's ${article} ${digit} (${percent(answer.confidence)} sure).`;
     }
     answerStored.textContent = answer.stored ? 'Saved to your history.' : 'Not saved: the database is unavailable.';
     answerStored.classList.toggle('warn', !answer.stored);
@@ -377,6 +391,7 @@
     showMessage(THINKING, 'idle');
     let answer = null;
     let problem = null;
+    let sessionEnded = false;
     try {
       const response = await fetch(predictUrl, {
         method: 'POST',
@@ -392,10 +407,10 @@
       }
       if (response.ok && data && typeof data.digit === 'number') {
         answer = data;
+      } else if (response.status === 401 || response.status === 403) {
+        sessionEnded = true;
       } else if (data && data.error) {
         problem = data.error;
-      } else if (response.status === 401 || response.status === 403) {
-        problem = 'Your session has ended: reload the page and log in again.';
       } else {
         problem = `The server could not answer (HTTP ${response.status}). Please try again.`;
       }
@@ -409,6 +424,8 @@
     if (sentRevision === revision) {
       if (answer) {
         showAnswer(answer);
+      } else if (sessionEnded) {
+        showSessionEnded();
       } else {
         showMessage(problem, 'error');
       }
@@ -497,8 +514,11 @@
     }
     const key = event.key;
     if (key === 'Enter' && !event.ctrlKey && !event.metaKey && !event.altKey) {
-      // Enter on a focused button or link already activates it.
-      if (event.target instanceof Element && event.target.closest('button, a, input, summary')) {
+      // The page says "Enter: predict", so it does, wherever a click left the focus on the
+      // drawing board (Clear, Undo, the checkbox). Elsewhere (the header, the answer's own
+      // buttons) Enter keeps activating what has the focus.
+      const target = event.target instanceof Element ? event.target : null;
+      if (target !== null && target !== document.body && !board.contains(target)) {
         return;
       }
       event.preventDefault();
