@@ -19,8 +19,8 @@ from cassandra.concurrent import execute_concurrent_with_args
 
 from recognizer.db import cassandra_session
 from recognizer.records import keys
-from recognizer.records.cql import digit_of, prepared
 from recognizer.records.day_stats import Tally, day_stats_for_range
+from recognizer.records.prepared import digit_of, prepared
 from recognizer.records.record import PredictionRecord
 
 PAGE_SIZE = 50

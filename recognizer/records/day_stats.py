@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from recognizer.db import cassandra_session
-from recognizer.records.cql import digit_of, prepared
 from recognizer.records.keys import created_timeuuid
+from recognizer.records.prepared import digit_of, prepared
 
 # The ``changed`` value of a day the writer has never marked (data older than this table, or
 # no data): a cache computed for it stays fresh until the writer marks the day.
