@@ -34,6 +34,8 @@ def _setup_django(keyspace: str) -> None:
             "CASSANDRA_KEYSPACE": keyspace,
             "DJANGO_SQLITE_PATH": str(workdir / "db.sqlite3"),
             "DJANGO_DEBUG": "0",
+            # Production settings, plain HTTP inside the process: no redirect to HTTPS.
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
             "DJANGO_SECRET_KEY": "bench-" + uuid.uuid4().hex,
             "DJANGO_ALLOWED_HOSTS": "testserver",
             "DJANGO_LOG_LEVEL": "WARNING",

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from cassandra.concurrent import execute_concurrent_with_args
-
 from recognizer.db import cassandra_session
 from recognizer.records import keys
 from recognizer.records.day_stats import Tally, day_stats_for_range
@@ -28,7 +26,7 @@ PAGE_SIZE = 50
 SCAN_BUDGET = 5000
 # The longest date range one request may cover (pages and CSV alike).
 MAX_RANGE_DAYS = 366
-FETCH_SIZE = 1000
+FETCH_SIZE = 500
 
 
 class CursorError(ValueError):
@@ -115,8 +113,9 @@ def history_page(*, filter: HistoryFilter, cursor: Cursor | None = None) -> Hist
     start = cursor or Cursor(day=filter.until)
     if not filter.since <= start.day <= filter.until:
         raise CursorError("the cursor is outside the date range")
-    # A filtered page may read thousands of rows to keep a few: it reads only the columns
-    # the filters look at, then the rows it keeps, by primary key.
+    # A filtered page may read thousands of rows to keep a few. It still reads them whole
+    # (a thumbnail is ~150 bytes): fetching the kept rows again by key costs one request
+    # each, measured slower than reading the images along (docs/PERFORMANCE.md, "Admin").
     scan = filter.filters_rows
     rows: list[dict] = []
     scanned = 0
@@ -127,7 +126,6 @@ def history_page(*, filter: HistoryFilter, cursor: Cursor | None = None) -> Hist
         filter=filter,
         cursor=start,
         fetch_size=FETCH_SIZE if scan else page_size + 1,
-        columns="scan" if scan else "list",
     )
     for row in walk:
         scanned += 1
@@ -144,8 +142,6 @@ def history_page(*, filter: HistoryFilter, cursor: Cursor | None = None) -> Hist
     if last is not None:
         next_cursor = Cursor(day=keys.day_bucket(last["upload_time"]), before=last["created"])
     oldest = next_cursor.day if next_cursor else filter.since
-    if scan and rows:
-        rows = _whole_rows(rows)
     rows = [_normalise(row) for row in rows]
     return HistoryPage(
         rows=rows,
@@ -218,22 +214,6 @@ def _walk_user(
             row["username"] = filter.username
             yield row
         month = _first_of_month(month - timedelta(days=1))
-
-
-def _whole_rows(keys_only: list[dict]) -> list[dict]:
-    """The listed columns of rows found by a scan, read by primary key, all at once."""
-    statement = prepared(
-        "SELECT {columns}, username FROM {ks}.predictions_by_day WHERE day = ? AND created = ?"
-    )
-    results = execute_concurrent_with_args(
-        cassandra_session(),
-        statement,
-        [(keys.day_bucket(row["upload_time"]), row["created"]) for row in keys_only],
-        concurrency=50,
-        raise_on_first_error=True,
-    )
-    # A row deleted between the scan and now is simply not shown.
-    return [found for _, result in results if (found := result.one()) is not None]
 
 
 def prediction_get(*, prediction_id: uuid.UUID) -> dict | None:

@@ -13,8 +13,6 @@ COLUMNS = {
         "created, id, user_id, digits, upload_time, confidence, unsure, image, "
         "model_version, source, corrected_label, corrected_at"
     ),
-    # What a filtered page reads to decide, before it fetches the rows it keeps.
-    "scan": "created, digits, upload_time, unsure, model_version, source, corrected_label",
     # An export: no image, all ten probabilities.
     "export": (
         "created, id, user_id, digits, upload_time, confidence, unsure, probabilities, "
