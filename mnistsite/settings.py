@@ -102,7 +102,9 @@ TEMPLATES = [
 ]
 
 # --- Databases -------------------------------------------------------------------------
-# SQLite keeps users, sessions and the admin; predictions live in Cassandra.
+# Users, sessions, API keys and login attempts live in SQLite, or in PostgreSQL when
+# DATABASE_URL names one (postgres://user:password@host:5432/name), so that several web
+# containers share them. Predictions live in Cassandra either way.
 
 CASSANDRA_HOSTS = envlist("CASSANDRA_HOSTS", ["127.0.0.1"])
 CASSANDRA_PORT = envint("CASSANDRA_PORT", 9042, minimum=1, maximum=65535)
@@ -116,11 +118,17 @@ CASSANDRA_REPLICATION = cassandra_replication(
 # How long one Cassandra request may take before the driver gives up on it.
 CASSANDRA_REQUEST_TIMEOUT = envint("CASSANDRA_REQUEST_TIMEOUT_MS", 3000, minimum=100) / 1000
 
+DATABASE_URL = envstr("DATABASE_URL", "")
 DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": envstr("DJANGO_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
-    },
+    "default": (
+        # Each gunicorn worker keeps its connection for a minute, checked before reuse.
+        {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True, **env.db_url_config(DATABASE_URL)}
+        if DATABASE_URL
+        else {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": envstr("DJANGO_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+        }
+    ),
     "cassandra": {
         "ENGINE": "django_cassandra_engine",
         "NAME": CASSANDRA_KEYSPACE,
