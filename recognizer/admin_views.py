@@ -213,8 +213,9 @@ def detail(request: HttpRequest, prediction_id: uuid.UUID) -> HttpResponse:
         "probability_chart": probability_bars(row["probabilities"] or [], digit=row["digit"])
         if row["probabilities"]
         else None,
-        "newer": newer,
-        "older": older,
+        # The user's predictions around this one, newest first, this one marked.
+        "around": [*newer, row, *older],
+        "current_id": row["id"],
         "user_history_url": reverse("admin:prediction_history")
         + "?"
         + urlencode(
