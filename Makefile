@@ -50,6 +50,7 @@ cassandra-stop:
 run: install cassandra-start
 	@mkdir -p var
 	$(PYTHON) manage.py migrate --noinput --verbosity 0
+	$(PYTHON) manage.py createcachetable
 	$(PYTHON) manage.py sync_cassandra
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 

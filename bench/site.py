@@ -81,6 +81,7 @@ def running_site(*, port: int, workers: int = 2, threads: int = 2) -> Iterator[R
     }
     print(f"Preparing {KEYSPACE}, static files and a bench user...", flush=True)
     manage("migrate", "--noinput", env=env)
+    manage("createcachetable", env=env)  # the prediction rate limit counts there
     manage("sync_cassandra", env=env)
     manage("collectstatic", "--noinput", env=env)
     manage(

@@ -19,6 +19,8 @@ wait_for_databases() {
 prepare() {
     wait_for_databases
     python manage.py migrate --noinput
+    # The prediction rate limit counts in a cache table shared by every worker.
+    python manage.py createcachetable
     python manage.py sync_cassandra
     if [ -n "${DJANGO_SUPERUSER_USERNAME:-}" ]; then
         # Django's createsuperuser reads DJANGO_SUPERUSER_USERNAME, _PASSWORD and _EMAIL.

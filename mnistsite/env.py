@@ -10,6 +10,7 @@ start-up with one clear line instead of somewhere later.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,18 @@ def envsecret(name: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"{name}_FILE: {path} is empty.")
     return value
+
+
+_RATE = re.compile(r"^(\d+)/(s|m|h)$")
+
+
+def envrate(name: str, default: str) -> str:
+    """A rate such as ``60/m`` (per ``s``econd, ``m``inute or ``h``our), at least 1."""
+    raw = envstr(name, default)
+    match = _RATE.match(raw)
+    if match is None or int(match.group(1)) < 1:
+        raise ImproperlyConfigured(f"{name} must look like 60/m (N per s, m or h), not {raw!r}.")
+    return raw
 
 
 def cassandra_replication(name: str, default: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from mnistsite.env import (
     envbool,
     envint,
     envlist,
+    envrate,
     envsecret,
     envstr,
     read_env_file,
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_ratelimit",
+    # Listed so that /api/v1/docs serves ninja's bundled Swagger UI, not a CDN's.
+    "ninja",
     "recognizer",
     "training",
 ]
@@ -204,6 +207,18 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # django-ratelimit wants a cache shared by all workers. For a sign-up limit, counting
     # per worker is enough: N workers let at most N times the rate through.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Predictions per plain user ("N/s", "N/m", "N/h"; a sliding window, so up to N may come in
+# a burst); staff are never limited. This limit must hold across every worker, so its counts
+# live in the shared cache when DJANGO_CACHE_URL names one, else in a table of the default
+# database (`manage.py createcachetable`; SQLite, or PostgreSQL shared by several hosts when
+# DATABASE_URL is set), never in one process's memory.
+MNIST_PREDICT_RATE = envrate("MNIST_PREDICT_RATE", "60/m")
+CACHES["throttle"] = (
+    {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "mnistsite_cache"}
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    else CACHES["default"]
+)
 
 # Password reset mail: printed to the console unless DJANGO_EMAIL_URL names a server,
 # e.g. smtp+tls://user:password@smtp.example.org:587.

@@ -13,6 +13,7 @@ from recognizer.records.tables import (  # noqa: F401
     PredictionByUser,
     PredictionDayStats,
     PredictionMonthByUser,
+    PredictionStatsByUser,
 )
 
 

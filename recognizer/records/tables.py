@@ -110,6 +110,27 @@ class PredictionByDay(DjangoCassandraModel):
         get_pk_field = "created"
 
 
+class PredictionStatsByUser(DjangoCassandraModel):
+    """A user's summary, one row per month: how many predictions, and per true digit how
+    many got feedback and how many of those were right. Each row is *recomputed* from its
+    month's partition (never incremented), so recomputing again, after a retry or a replay,
+    gives the same row (see ``records.stats``)."""
+
+    __table_name__ = "prediction_stats_by_user"
+
+    user_id = columns.Integer(partition_key=True)
+    month = columns.Text(primary_key=True, clustering_order="DESC")
+
+    predictions = columns.Integer()
+    # True digit (the label the user gave) -> how many records; "right" when it was the answer.
+    judged = columns.Map(columns.Integer, columns.Integer)
+    right = columns.Map(columns.Integer, columns.Integer)
+    computed_at = columns.DateTime()
+
+    class Meta:
+        get_pk_field = "month"
+
+
 class PredictionDayStats(DjangoCassandraModel):
     """The admin's statistics of one UTC day, per model version: a cache, never the truth.
 

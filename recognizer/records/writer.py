@@ -1,13 +1,24 @@
-"""TEMPORARY stand-in for issue 7's writer, so the admin (issue 10) has records in every
-table to show. The lead keeps issue 7's ``writer.py`` when merging; what the admin needs
-from it is only the last step of both functions here: ``day_stats_mark_changed`` after the
-record's rows are written or deleted (see docs/DATA_MODEL.md, "Admin statistics").
+"""The one writer of a prediction record: every table, together.
+
+TEMPORARY (issue 9's branch): a minimal stand-in with the signatures of the issue-7 writer
+(``record_save``, ``record_delete``, ``SaveOutcome``, ``RecordNotKept``) so that history,
+feedback and delete can be built and tested meanwhile. It writes the four tables with
+cqlengine and has no outbox (a failed write answers ``stored: false``, as before). The
+issue-7 version (prepared statements, durable outbox) replaces this file whole on merge.
+
+Issue 10 (the admin's statistics) needs one statement from the writer, kept by whichever
+version lands: after a record's rows are written, corrected or deleted (never batched with
+them), ``day_stats_mark_changed(day=...)`` for the record's UTC day. See
+docs/DATA_MODEL.md, "Admin".
 """
 
 from __future__ import annotations
 
-import enum
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC
 
+from recognizer.db import CASSANDRA_ERRORS
 from recognizer.records import keys
 from recognizer.records.day_stats import day_stats_mark_changed
 from recognizer.records.record import PredictionRecord
@@ -18,10 +29,19 @@ from recognizer.records.tables import (
     PredictionMonthByUser,
 )
 
+logger = logging.getLogger(__name__)
 
-class SaveOutcome(enum.Enum):
-    STORED = "stored"
-    QUEUED = "queued"
+
+class RecordNotKept(Exception):
+    """Neither Cassandra nor the outbox took the record: the caller answers 503."""
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    # The record as kept: a record saved again keeps its first upload_time.
+    record: PredictionRecord
+    stored: bool
+    queued: bool = False
 
 
 def _fields(record: PredictionRecord) -> dict:
@@ -40,35 +60,56 @@ def _fields(record: PredictionRecord) -> dict:
     }
 
 
-def record_save(*, record: PredictionRecord) -> SaveOutcome:
-    """Upsert ``record`` into every table; its keys come from ``keys``, so a repeat
-    lands on the same rows."""
-    fields = _fields(record)
-    month = keys.month_bucket(record.upload_time)
-    day = keys.day_bucket(record.upload_time)
-    Prediction.create(**fields, user_id=record.user_id, username=record.username)
-    if record.user_id is not None:
-        PredictionByUser.create(
-            **fields, user_id=record.user_id, month=month, created=record.created
+def record_save(*, record: PredictionRecord, revision: bool = False) -> SaveOutcome:
+    """``revision=True``: the id may already be stored (the same drawing predicted again);
+    keep its first upload_time so it stays one row in every table."""
+    try:
+        first = (
+            Prediction.objects.filter(id=record.id).only(["upload_time"]).first()
+            if revision
+            else None
         )
-        PredictionMonthByUser.create(user_id=record.user_id, month=month)
-    PredictionByDay.create(
-        **fields, day=day, created=record.created, user_id=record.user_id, username=record.username
-    )
-    # After the rows, never batched with them: the admin's statistics of this day are stale.
-    day_stats_mark_changed(day=day)
-    return SaveOutcome.STORED
+        if first is not None:
+            # The same drawing predicted again stays on the same history rows.
+            record = replace(record, upload_time=first.upload_time.replace(tzinfo=UTC))
+        fields = _fields(record)
+        Prediction(user_id=record.user_id, username=record.username, **fields).save()
+        if record.user_id is not None:
+            PredictionByUser(
+                user_id=record.user_id,
+                month=keys.month_bucket(record.upload_time),
+                created=record.created,
+                **fields,
+            ).save()
+            PredictionMonthByUser(
+                user_id=record.user_id, month=keys.month_bucket(record.upload_time)
+            ).save()
+        PredictionByDay(
+            day=keys.day_bucket(record.upload_time),
+            created=record.created,
+            user_id=record.user_id,
+            username=record.username,
+            **fields,
+        ).save()
+        # After the rows, never batched with them: the admin's statistics of this day are stale.
+        day_stats_mark_changed(day=keys.day_bucket(record.upload_time))
+    except CASSANDRA_ERRORS as exc:
+        # The stand-in has no outbox: the person still gets their answer, unsaved.
+        logger.error("Could not store prediction %s: %s", record.id, exc)
+        return SaveOutcome(record=record, stored=False)
+    return SaveOutcome(record=record, stored=True)
 
 
-def record_delete(*, record: PredictionRecord) -> None:
-    """Remove ``record`` from every table that holds it."""
-    day = keys.day_bucket(record.upload_time)
-    Prediction.objects(id=record.id).delete()
+def record_delete(*, record: PredictionRecord) -> SaveOutcome:
     if record.user_id is not None:
-        PredictionByUser.objects(
+        PredictionByUser.objects.filter(
             user_id=record.user_id,
             month=keys.month_bucket(record.upload_time),
             created=record.created,
         ).delete()
-    PredictionByDay.objects(day=day, created=record.created).delete()
-    day_stats_mark_changed(day=day)
+    PredictionByDay.objects.filter(
+        day=keys.day_bucket(record.upload_time), created=record.created
+    ).delete()
+    Prediction.objects.filter(id=record.id).delete()
+    day_stats_mark_changed(day=keys.day_bucket(record.upload_time))
+    return SaveOutcome(record=record, stored=True)

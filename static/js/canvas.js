@@ -25,6 +25,10 @@
   const answerStored = document.getElementById('answer-stored');
   const answerBars = document.getElementById('answer-bars');
   const answerImage = document.getElementById('answer-image');
+  const historyLink = document.getElementById('history-link');
+  const feedbackRight = document.getElementById('feedback-right');
+  const feedbackLabel = document.getElementById('feedback-label');
+  const feedbackState = document.getElementById('feedback-state');
 
   // Relative to the canvas side, so that a resize (phone rotation) redraws the same digit.
   const PEN_SHARE = 0.065;
@@ -41,8 +45,9 @@
   let side = 280;
 
   // The drawing's revision changes with every stroke, undo or clear: an answer for an older
-  // revision is stale, and a new revision gets a new prediction id. A retry of the same
-  // drawing (after a network error) reuses the id, so the server cannot store it twice.
+  // revision is stale. The prediction id names the *drawing*, from its first stroke to Clear
+  // (or undoing its last stroke): every prediction of it, and every retry, updates one
+  // record, so a digit drawn in two strokes with auto-predict on stays one row in history.
   let revision = 0;
   let predictionId = null;
   let inFlight = false;
@@ -131,7 +136,6 @@
 
   function drawingChanged() {
     revision += 1;
-    predictionId = null;
     markStale();
   }
 
@@ -280,8 +284,14 @@
       const article = digit === 8 ? 'an' : 'a';
       answerVerdict.textContent = `It's ${article} ${digit} (${percent(answer.confidence)} sure).`;
     }
-    answerStored.textContent = answer.stored ? 'Saved to your history.' : 'Not saved: the database is unavailable.';
-    answerStored.classList.toggle('warn', !answer.stored);
+    const kept = answer.stored || answer.queued;
+    if (kept) {
+      answerStored.replaceChildren(historyLink);
+    } else {
+      answerStored.textContent = 'Not saved: the database is unavailable.';
+    }
+    answerStored.classList.toggle('warn', !kept);
+    showFeedback(answer, kept);
 
     const probabilities = answer.probabilities || [];
     const ranked = probabilities
@@ -324,6 +334,59 @@
     result.dataset.predictionId = answer.id;
     result.dataset.digit = String(digit);
   }
+
+  // --- Feedback: "Right" or "Wrong — it was N" -----------------------------------------
+
+  function showFeedback(answer, kept) {
+    feedbackRight.disabled = !kept;
+    feedbackLabel.disabled = !kept;
+    feedbackLabel.value = '';
+    for (const option of feedbackLabel.options) {
+      option.hidden = option.value === String(answer.digit);
+    }
+    const label = answer.corrected_label;
+    if (label === null || label === undefined) {
+      feedbackState.textContent = '';
+    } else {
+      feedbackState.textContent = label === answer.digit ? 'You said: right.' : `You said: it was ${label}.`;
+    }
+  }
+
+  async function sendFeedback(label) {
+    const id = result.dataset.predictionId;
+    if (!id || Number.isNaN(label)) {
+      return;
+    }
+    const url = root.dataset.feedbackUrl.replace('00000000-0000-0000-0000-000000000000', id);
+    feedbackState.textContent = 'Saving…';
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken() },
+        credentials: 'same-origin',
+        body: JSON.stringify({ label }),
+      });
+      const data = await response.json().catch(() => null);
+      if (response.ok && data) {
+        feedbackState.textContent = data.corrected_label === data.digit
+          ? 'Thanks: saved as right.'
+          : `Thanks: saved, it was ${data.corrected_label}.`;
+      } else {
+        feedbackState.textContent = data && data.error ? data.error : `Not saved (HTTP ${response.status}).`;
+      }
+    } catch (error) {
+      feedbackState.textContent = 'Could not reach the server: try again.';
+    }
+  }
+
+  feedbackRight.addEventListener('click', () => {
+    sendFeedback(Number(result.dataset.digit));
+  });
+  feedbackLabel.addEventListener('change', () => {
+    if (feedbackLabel.value !== '') {
+      sendFeedback(Number(feedbackLabel.value));
+    }
+  });
 
   // --- Talking to the server -------------------------------------------------------------
 
