@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         ("filtered: digit 7", "/admin/predictions/?digit=7"),
         ("filtered: one user (predictions_by_user)", "/admin/predictions/?user=user17"),
         (
-            "filtered: digit 7 and corrected (rare, stops at the 5,000-row budget)",
+            "filtered: digit 7 and corrected (rare, stops at the 2,000-row budget)",
             "/admin/predictions/?digit=7&corrected=yes",
         ),
         (f"statistics, {args.days} days, cache fresh", f"/admin/prediction-statistics/?{full}"),

@@ -23,7 +23,7 @@ from recognizer.records.record import PredictionRecord
 
 PAGE_SIZE = 50
 # Rows one page may read while looking for matches; then it stops and says where.
-SCAN_BUDGET = 5000
+SCAN_BUDGET = 2000
 # The longest date range one request may cover (pages and CSV alike).
 MAX_RANGE_DAYS = 366
 FETCH_SIZE = 500
