@@ -9,7 +9,7 @@ PORT ?= 8000
 # Local development defaults; a deployment sets DJANGO_DEBUG=0 and DJANGO_SECRET_KEY.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install chromium cassandra-start cassandra-stop lint check superuser clean
+.PHONY: run test install chromium cassandra-start cassandra-stop lint check superuser clean bench vegeta
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt
 	@test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
@@ -62,6 +62,20 @@ test: install chromium lint check
 	$(PYTHON) -m pytest; status=$$?; \
 	if [ $$started = 1 ]; then $(PYTHON) scripts/cassandra stop; fi; \
 	exit $$status
+
+# vegeta, the open-loop load generator of `make bench`: a Go module, built once into Go's bin.
+VEGETA_VERSION := v12.13.0
+vegeta:
+	@if ! command -v vegeta >/dev/null && [ ! -x "$$(go env GOPATH 2>/dev/null)/bin/vegeta" ]; then \
+		command -v go >/dev/null || { echo "make bench needs Go to build vegeta"; exit 1; }; \
+		echo "Installing vegeta $(VEGETA_VERSION)..."; \
+		go install github.com/tsenart/vegeta/v12@$(VEGETA_VERSION); \
+	fi
+
+# The load benchmark: this site against the seed's design, side by side (docs/PERFORMANCE.md).
+# BENCH_KEYSPACE is created and dropped; BENCH_PORT and the next few ports are used.
+bench: install vegeta cassandra-start
+	PATH="$$(go env GOPATH)/bin:$$PATH" $(PYTHON) -m bench.load $(BENCH_ARGS)
 
 clean:
 	-$(PYTHON) scripts/cassandra stop

@@ -185,6 +185,11 @@ class Step:
     vegeta_cpu: float = 0.0
     others_cpu: float = 0.0  # the rest of the machine: other engineers, the bench itself
     machine_busy: float = 0.0  # % of all cores
+    wall: float = 0.0  # seconds the CPU figures were measured over
+
+    def cpu_ms_per_answer(self, percent: float) -> float:
+        """CPU milliseconds per 200 of a process group that used ``percent`` of one core."""
+        return percent / 100 * self.wall / max(self.ok, 1) * 1000
 
     @property
     def ok_per_s(self) -> float:
@@ -298,7 +303,8 @@ def make_designs(names: list[str], token: str, base_port: int) -> list[Design]:
     config = site_config()
     designs = []
     for index, name in enumerate(names):
-        kind, _, worker_class = name.partition(":")
+        kind, _, worker = name.partition(":")
+        worker_class, _, threads = worker.partition(":")
         if kind not in ("site", "seed"):
             raise SystemExit(f"unknown design {name!r}: use site[:class] or seed[:class]")
         designs.append(
@@ -307,7 +313,7 @@ def make_designs(names: list[str], token: str, base_port: int) -> list[Design]:
                 app="mnistsite.wsgi" if kind == "site" else "bench.seed_app:application",
                 worker_class=worker_class or str(config["worker_class"]),
                 workers=int(config["workers"]),
-                threads=int(config["threads"]),
+                threads=int(threads or config["threads"]),
                 port=base_port + index,
                 headers={"Content-Type": "application/json"}
                 | ({"Authorization": f"Token {token}"} if kind == "site" else {}),
@@ -336,6 +342,8 @@ def first_prediction(design: Design, body: bytes, deadline_s: float = 120) -> No
     url = design.server.url + ("/api/v1/predict" if design.is_site else "/")
     stop = time.monotonic() + deadline_s
     while time.monotonic() < stop:
+        if design.server.process.poll() is not None:
+            raise SystemExit(f"{design.name}: gunicorn exited; see {design.server.log}")
         sent = time.monotonic()
         try:
             status, _, _, connection = post(url, body, design.headers)
@@ -421,7 +429,7 @@ def run_step(
     step.ok = codes.get("200", 0)
     step.codes = codes
     step.p50, step.p95, step.p99 = (percentile(latencies, q) for q in (50, 95, 99))
-    wall = meter.wall
+    wall = step.wall = meter.wall
     step.worker_cpu = [100 * meter.cpu[pid] / wall for pid in groups["workers"]]
     step.worker_rss = [meter.peak_rss.get(pid, 0.0) for pid in groups["workers"]]
     step.master_cpu = 100 * meter.group_cpu("master") / wall
@@ -454,6 +462,7 @@ def describe(step: Step) -> str:
         f"rows {step.new_rows}/{step.ok}  "
         f"workers CPU {'+'.join(f'{c:.0f}' for c in step.worker_cpu)}%  "
         f"RSS {'/'.join(f'{m:.0f}' for m in step.worker_rss)} MB  "
+        f"({step.cpu_ms_per_answer(sum(step.worker_cpu)):.1f} ms/answer)  "
         f"Cassandra {step.cassandra_cpu:.0f}%  vegeta {step.vegeta_cpu:.0f}%  "
         f"others {step.others_cpu:.0f}%{'  SATURATED' if step.saturated else ''}"
     )
@@ -590,7 +599,7 @@ def machine_line(steps: list[Step]) -> str:
     )
 
 
-def report(args, designs, timing, steps, half, pages, started) -> None:
+def report(args, designs, timing, steps, half, pages, started, failed) -> None:
     site_designs = [d for d in designs if d.is_site]
     seeds = [d for d in designs if not d.is_site]
     primary = site_designs[0]
@@ -604,7 +613,9 @@ def report(args, designs, timing, steps, half, pages, started) -> None:
             f"{s.p99:.0f} | {s.errors} | {s.new_rows} / {s.ok} | "
             f"{' + '.join(f'{c:.0f}' for c in s.worker_cpu)} | "
             f"{' / '.join(f'{m:.0f}' for m in s.worker_rss)} | {s.cassandra_cpu:.0f} | "
-            f"{s.vegeta_cpu:.0f} | {s.others_cpu:.0f} |{' saturated' if s.saturated else ''}"
+            f"{s.vegeta_cpu:.0f} | {s.others_cpu:.0f} | "
+            f"{s.cpu_ms_per_answer(sum(s.worker_cpu)):.1f} / "
+            f"{s.cpu_ms_per_answer(s.cassandra_cpu):.1f} | {'yes' if s.saturated else ''} |"
             for s in steps
             if s.design == name
         ]
@@ -612,7 +623,8 @@ def report(args, designs, timing, steps, half, pages, started) -> None:
     header = (
         "| round | offered /s | 200s /s | p50 ms | p95 ms | p99 ms | errors | new rows / 200s "
         "| workers CPU % | workers RSS MB | Cassandra CPU % | vegeta CPU % | rest of machine "
-        "CPU % |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "CPU % | CPU ms per answer: workers / Cassandra | saturated |\n"
+        "|" + " --- |" * 15
     )
     lines = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} with `{command}` "
@@ -648,6 +660,8 @@ def report(args, designs, timing, steps, half, pages, started) -> None:
                 f"{h.errors} errors, {h.new_rows} new rows for {h.ok} answers."
             )
     lines.append("")
+    for name, reason in failed:
+        lines += [f"{name} was left out: {reason}", ""]
     for design in designs:
         lines += [f"#### {design.name}", "", header, *ladder_rows(design.name), ""]
     lines += [
@@ -735,7 +749,9 @@ def report(args, designs, timing, steps, half, pages, started) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--designs", default="site,seed", help="site[:worker class], seed[:...]")
+    parser.add_argument(
+        "--designs", default="site,seed", help="site[:worker class[:threads]], seed[:...]"
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--step-seconds", type=float, default=10.0)
     parser.add_argument("--half-seconds", type=float, default=20.0)
@@ -783,6 +799,7 @@ def main(argv: list[str] | None = None) -> int:
             return session.execute("SELECT COUNT(*) FROM mnist1", timeout=120).one()[0]
 
         # 1. Start each server and time its first prediction, one at a time.
+        failed: list[tuple[str, str]] = []
         for design in designs:
             print(f"Starting {design.name} ({design.gunicorn_args()})...", flush=True)
             design.server = stack.enter_context(
@@ -795,7 +812,12 @@ def main(argv: list[str] | None = None) -> int:
                     name=design.name.replace(":", "-"),
                 )
             )
-            first_prediction(design, bodies[0])
+            try:
+                first_prediction(design, bodies[0])
+            except SystemExit as exc:
+                print(f"  left out: {exc}", flush=True)
+                failed.append((design.name, str(exc)))
+                continue
             print(
                 f"  first prediction {design.first_prediction_s:.2f} s after launch "
                 f"(that request {design.first_request_ms:.0f} ms)",
@@ -804,6 +826,10 @@ def main(argv: list[str] | None = None) -> int:
             url = design.server.url + ("/api/v1/predict" if design.is_site else "/")
             design.targets = workdir / f"targets-{design.name.replace(':', '-')}.jsonl"
             write_targets(design.targets, url, bodies, design.headers)
+
+        designs = [d for d in designs if d.targets is not None]
+        if not any(d.is_site for d in designs):
+            raise SystemExit("no site design answered")
 
         # 2. Server time, one request at a time.
         print(f"Server time: {args.serial} requests to each design, alternating...", flush=True)
@@ -846,12 +872,13 @@ def main(argv: list[str] | None = None) -> int:
             "steps": [asdict(s) | {"saturated": s.saturated} for s in steps],
             "half": {k: asdict(v) for k, v in half.items()},
             "pages": pages,
+            "failed": failed,
         }
         raw_path = workdir / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
         raw_path.write_text(json.dumps(raw, indent=1, default=str))
 
     if not args.no_docs:
-        report(args, designs, timing, steps, half, pages, started)
+        report(args, designs, timing, steps, half, pages, started, failed)
     seeds = [d for d in designs if not d.is_site]
     print()
     for design in designs:

@@ -3,8 +3,10 @@ keyspace, for benchmarks. Production settings: DEBUG off, a secret key, allowed 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -143,7 +145,7 @@ def gunicorn(
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          *args],
-        cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log, started=started)
     try:
@@ -157,6 +159,10 @@ def gunicorn(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        # Workers stuck past the master's graceful timeout would keep the port: end the
+        # server's own process group (its master and workers, nothing else).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         handle.close()
 
 
