@@ -13,7 +13,7 @@ calls ``model.predict`` and runs one un-prepared INSERT.
 1. First prediction: from launching gunicorn to the first answered prediction.
 2. Server time: drawings sent one at a time, alternating between designs; the site's stages come
    from its ``Server-Timing`` header, and decoding is split from the geometry in-process.
-3. Load: vegeta sends real drawn digits (560x560 PNG data URLs, as a 2x canvas sends them) in an
+3. Load: vegeta sends real drawn digits (280x280 PNG data URLs, as the page uploads them) in an
    OPEN loop at fixed rates - requests leave on schedule whether or not earlier ones were
    answered, so a slow server cannot slow the clock and hide its tail. The rate climbs until the
    design saturates (under 90% of the offered rate answered 200, over 1% errors, or p99 over
@@ -50,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import image_limits
 from bench.docs import percentile, write_section
 from bench.site import KEYSPACE, ROOT, USERNAME, BenchEnvironment, Server, bench_environment
 from bench.site import gunicorn as gunicorn_server
@@ -364,7 +365,9 @@ def first_prediction(design: Design, body: bytes, deadline_s: float = 120) -> No
 # --- phases --------------------------------------------------------------------------------------
 
 
-def server_time(designs: list[Design], bodies: list[bytes], pngs: list[bytes]) -> dict:
+def server_time(
+    designs: list[Design], bodies: list[bytes], pngs: list[bytes], pngs_2x: list[bytes]
+) -> dict:
     """Requests one at a time, alternating between designs; stages from Server-Timing."""
     from recognizer import preprocessing
 
@@ -392,15 +395,16 @@ def server_time(designs: list[Design], bodies: list[bytes], pngs: list[bytes]) -
         if (index + 1) % 50 == 0:
             print(f"  server time: {index + 1}/{len(bodies)} drawings", flush=True)
     # Decoding against geometry, in this process on the same drawings (not in Server-Timing).
-    split: dict[str, list[float]] = {"decode": [], "geometry": []}
-    for png in pngs * 2:
-        t0 = time.perf_counter()
-        page = preprocessing.page_from_image(preprocessing.decode_image(png))
-        t1 = time.perf_counter()
-        preprocessing.field_from_page(page)
-        t2 = time.perf_counter()
-        split["decode"].append((t1 - t0) * 1000)
-        split["geometry"].append((t2 - t1) * 1000)
+    split: dict[str, list[float]] = {}
+    for label, drawings in (("as sent", pngs), ("a 560x560 (2x) bitmap", pngs_2x)):
+        for png in drawings * 2:
+            t0 = time.perf_counter()
+            page = preprocessing.page_from_image(preprocessing.decode_image(png))
+            t1 = time.perf_counter()
+            preprocessing.field_from_page(page)
+            t2 = time.perf_counter()
+            split.setdefault(f"decode, {label}", []).append((t1 - t0) * 1000)
+            split.setdefault(f"geometry, {label}", []).append((t2 - t1) * 1000)
     return {"designs": results, "in_process": split}
 
 
@@ -599,12 +603,16 @@ def machine_line(steps: list[Step]) -> str:
     )
 
 
+def command_of(args: argparse.Namespace) -> str:
+    return "python -m bench.load " + " ".join(args.argv) if args.argv else "make bench"
+
+
 def report(args, designs, timing, steps, half, pages, started, failed) -> None:
     site_designs = [d for d in designs if d.is_site]
     seeds = [d for d in designs if not d.is_site]
     primary = site_designs[0]
     seed = seeds[0] if seeds else None
-    command = "python -m bench.load " + " ".join(args.argv) if args.argv else "make bench"
+    command = command_of(args)
     peaks = {d.name: peak(steps, d.name) for d in designs}
 
     def ladder_rows(name: str) -> list[str]:
@@ -634,8 +642,9 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
         f"{primary.worker_class}"
         + (f" x {primary.threads} threads" if primary.worker_class == "gthread" else "")
         + "), the same model file, the local single-node Cassandra, and vegeta "
-        f"{VEGETA_VERSION} on the same 2 cores sending 560x560 drawn digits (PNG data URLs, as a "
-        "2x canvas sends them) in an open loop at fixed rates, "
+        f"{VEGETA_VERSION} on the same 2 cores sending {280 * args.canvas_scale:.0f}x"
+        f"{280 * args.canvas_scale:.0f} drawn digits (PNG data URLs; the page uploads 280x280 "
+        "whatever the screen) in an open loop at fixed rates, "
         f"{args.step_seconds:g} s a step, steps alternating between the designs. "
         "The seed's design (`bench/seed_app.py`): per request, write the PNG to disk, resize "
         "the whole canvas to 28x28, `model.predict`, one un-prepared INSERT. Latency is from "
@@ -681,8 +690,9 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
     split = timing["in_process"]
     serving = [
         f"Measured {time.strftime('%Y-%m-%d', time.gmtime(started))} with `{command}`: "
-        f"{len(timing['designs'][primary.name]['round_trip'])} drawn digits (560x560 PNG, as a 2x "
-        "canvas sends them) sent one at a time, alternating between the designs. Stages come from "
+        f"{len(timing['designs'][primary.name]['round_trip'])} drawn digits "
+        f"({280 * args.canvas_scale:.0f}x{280 * args.canvas_scale:.0f} PNG) "
+        "sent one at a time, alternating between the designs. Stages come from "
         "each answer's `Server-Timing` header; decode and geometry are split in-process on the "
         "same drawings.",
         "",
@@ -695,10 +705,7 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
             if name != "round_trip":
                 serving.append(f"| {design.name}: {name} | {fmt_ms(values)} |")
         serving.append(f"| {design.name}: round trip | {fmt_ms(stages['round_trip'])} |")
-    serving += [
-        f"| in-process: decode (PNG to paper) | {fmt_ms(split['decode'])} |",
-        f"| in-process: geometry (paper to 28x28) | {fmt_ms(split['geometry'])} |",
-    ]
+    serving += [f"| in-process: {name} | {fmt_ms(values)} |" for name, values in split.items()]
     for design in seeds:
         round_trip = timing["designs"][design.name]["round_trip"]
         serving.append(f"| {design.name}: round trip | {fmt_ms(round_trip)} |")
@@ -759,6 +766,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-start", type=float, default=4.0, help="first rate, requests/s")
     parser.add_argument("--serial", type=int, default=200, help="requests in the server-time phase")
     parser.add_argument("--drawings", type=int, default=100)
+    parser.add_argument(
+        "--canvas-scale",
+        type=float,
+        default=1.0,
+        help="drawings at 280 px times this (the page uploads 280 px whatever the screen)",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8600")))
     parser.add_argument("--no-docs", action="store_true", help="print, but do not write docs/")
     args = parser.parse_args(argv)
@@ -769,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     vegeta = find_vegeta()
 
     rng = np.random.default_rng(11)
-    pngs = [drawn_digit_png(i % 10, rng, scale=2.0) for i in range(args.drawings)]
+    pngs = [drawn_digit_png(i % 10, rng, scale=args.canvas_scale) for i in range(args.drawings)]
     bodies = [
         json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
         for png in pngs
@@ -834,7 +847,8 @@ def main(argv: list[str] | None = None) -> int:
         # 2. Server time, one request at a time.
         print(f"Server time: {args.serial} requests to each design, alternating...", flush=True)
         serial_bodies = [bodies[i % len(bodies)] for i in range(args.serial)]
-        timing = server_time(designs, serial_bodies, pngs)
+        pngs_2x = [drawn_digit_png(i % 10, rng, scale=2.0) for i in range(50)]
+        timing = server_time(designs, serial_bodies, pngs, pngs_2x)
 
         # 3. The open-loop ladders.
         print("Load: open-loop steps, alternating designs...", flush=True)
@@ -877,8 +891,22 @@ def main(argv: list[str] | None = None) -> int:
         raw_path = workdir / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
         raw_path.write_text(json.dumps(raw, indent=1, default=str))
 
+    print("Image limits: the largest uploads, in this process...", flush=True)
+    limits = image_limits.measure()
+    print(image_limits.table(limits))
     if not args.no_docs:
         report(args, designs, timing, steps, half, pages, started, failed)
+        write_section(
+            "PERFORMANCE.md",
+            "Image limits",
+            f"Measured with `{command_of(args)}`, in the benchmark's own process after the load: "
+            "past 2048 px a side or 4,000,000 pixels an upload is refused (413) from its header, "
+            "before a pixel is decoded; what is accepted is shrunk while decoding to at most "
+            "1024 px a side (JPEG by libjpeg's DCT scaling through Pillow's `draft`, PNG by a box "
+            "`reduce` after inflating). The API refuses bodies over 2 MB before reading them.\n\n"
+            + image_limits.table(limits),
+            title="Performance",
+        )
     seeds = [d for d in designs if not d.is_site]
     print()
     for design in designs:
