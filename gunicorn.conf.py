@@ -1,7 +1,10 @@
 """gunicorn's settings for the site; gunicorn reads this file from the working directory.
 
 The values come from the load benchmark (``make bench``, docs/PERFORMANCE.md "Worker model"):
-on 2 cores shared with Cassandra, PLACEHOLDER.
+on 2 cores shared with Cassandra a request is CPU-bound (decoding, Django) with a short wait
+for Cassandra, so one worker per core; 4 threads each keep a core busy through that wait and
+park idle keep-alive connections without holding a worker (sync measured within noise of it,
+gevent cannot work with the driver's reactor). WEB_CONCURRENCY and GUNICORN_THREADS override.
 """
 
 import logging

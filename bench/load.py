@@ -96,17 +96,33 @@ def machine_busy_seconds() -> tuple[float, float]:
     return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
 
 
-def cassandra_pids() -> list[int]:
-    """Every Cassandra JVM on the machine (read only: their CPU is part of each request's cost)."""
+def cassandra_pids(port: int = 9042) -> list[int]:
+    """The Cassandra JVM listening on 127.0.0.1:``port`` (read only: its CPU is part of each
+    request's cost). Other Cassandra nodes on the machine are other people's work."""
+    listening = set()
+    for table in ("/proc/net/tcp",):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, _, hex_port = fields[1].rpartition(":")
+            # 127.0.0.1 (or every address): other nodes listen on 127.0.0.2 and so on.
+            on_loopback_one = address in ("0100007F", "00000000")
+            if fields[3] == "0A" and int(hex_port, 16) == port and on_loopback_one:
+                listening.add(f"socket:[{fields[9]}]")
     pids = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
+        if not entry.name.isdigit():
+            continue
+        try:
+            if b"CassandraDaemon" not in (entry / "cmdline").read_bytes():
                 continue
-            if b"org.apache.cassandra.service.CassandraDaemon" in cmdline:
+            if any(os.readlink(fd) in listening for fd in (entry / "fd").iterdir()):
                 pids.append(int(entry.name))
+        except OSError:
+            continue
     return pids
 
 
@@ -417,7 +433,7 @@ def run_step(
     groups = {
         "workers": design.server.workers(),
         "master": [design.server.pid],
-        "cassandra": cassandra_pids(),
+        "cassandra": cassandra_pids(int(os.environ.get("CASSANDRA_PORT", "9042"))),
     }
     out = design.targets.with_suffix(".bin")
     process_cpu_from_children()
@@ -763,7 +779,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step-seconds", type=float, default=10.0)
     parser.add_argument("--half-seconds", type=float, default=20.0)
     parser.add_argument("--site-start", type=float, default=20.0, help="first rate, requests/s")
-    parser.add_argument("--seed-start", type=float, default=4.0, help="first rate, requests/s")
+    parser.add_argument("--seed-start", type=float, default=2.0, help="first rate, requests/s")
     parser.add_argument("--serial", type=int, default=200, help="requests in the server-time phase")
     parser.add_argument("--drawings", type=int, default=100)
     parser.add_argument(

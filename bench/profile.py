@@ -59,10 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8609)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--native", action="store_true", help="also sample C frames")
+    parser.add_argument("--canvas-scale", type=float, default=1.0, help="x 280 px drawings")
     args = parser.parse_args(argv)
     if not 1 <= args.seconds <= 120 or not 1 <= args.rate <= 1000:
         raise SystemExit("--seconds 1..120 and --rate 1..1000 keep the run bounded")
     vegeta, spy = find_vegeta(), py_spy()
+    started = time.time()
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(11)
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "image": "data:image/png;base64,"
-                + base64.b64encode(drawn_digit_png(i % 10, rng, scale=2.0)).decode()
+                + base64.b64encode(drawn_digit_png(i % 10, rng, scale=args.canvas_scale)).decode()
             }
         ).encode()
         for i in range(100)
@@ -102,10 +104,13 @@ def main(argv: list[str] | None = None) -> int:
             process.wait(timeout=args.seconds + 60)
         attack.wait(timeout=args.seconds + 60)
     for raw in sorted(out.glob("flame-*.txt")):
+        if raw.stat().st_mtime < started:
+            continue
         print(f"\n{raw.name}: share of busy samples (inclusive)")
         for share, label in inclusive_shares(raw, top=args.top):
             print(f"  {share:5.1f}%  {label}")
-    print(f"\nflame graphs: {', '.join(str(p.relative_to(ROOT)) for p in out.glob('flame-*.svg'))}")
+    graphs = [p for p in out.glob("flame-*.svg") if p.stat().st_mtime >= started]
+    print(f"\nflame graphs: {', '.join(str(p.relative_to(ROOT)) for p in graphs)}")
     return 0
 
 
