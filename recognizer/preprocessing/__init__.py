@@ -18,10 +18,13 @@ import numpy as np
 from PIL import Image
 
 from recognizer.preprocessing.decoding import (
+    MAX_DECODED_BYTES,
     MAX_PIXELS,
     MAX_SIDE,
     WORK_MAX_SIDE,
+    Declared,
     Page,
+    check_cost,
     check_size,
     declared_size,
     decode_data_url,
@@ -61,11 +64,13 @@ __all__ = [
     "FIELD_SIDE",
     "INK_THRESHOLD",
     "MASS_TARGET",
+    "MAX_DECODED_BYTES",
     "MAX_PIXELS",
     "MAX_SIDE",
     "NOISE_FLOOR",
     "WORK_MAX_SIDE",
     "WORK_SIDE",
+    "Declared",
     "ImageError",
     "Page",
     "ImageTooLarge",
@@ -73,6 +78,7 @@ __all__ = [
     "NothingDrawn",
     "UnsupportedImage",
     "center_by_mass",
+    "check_cost",
     "check_size",
     "crop_to_ink",
     "declared_size",
@@ -100,10 +106,13 @@ def preprocess(
     *,
     max_side: int = MAX_SIDE,
     max_pixels: int = MAX_PIXELS,
+    max_decoded_bytes: int = MAX_DECODED_BYTES,
     normalize_width: bool = True,
 ) -> np.ndarray:
     """PNG or JPEG bytes -> (28, 28) float32 in [0, 1], white ink on black, as MNIST was made."""
-    image = decode_image(data, max_side=max_side, max_pixels=max_pixels)
+    image = decode_image(
+        data, max_side=max_side, max_pixels=max_pixels, max_decoded_bytes=max_decoded_bytes
+    )
     return field_from_page(page_from_image(image), normalize_width=normalize_width)
 
 

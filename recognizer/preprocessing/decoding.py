@@ -34,6 +34,9 @@ from recognizer.preprocessing.geometry import has_dark_background
 
 MAX_SIDE = 2048
 MAX_PIXELS = 4_000_000
+# What decoding may produce, in bytes: 2 M pixels of RGBA, 4 M of grey (8 MB); a quarter of that
+# for a progressive JPEG. Measured in docs/PERFORMANCE.md ("Image limits"): tens of milliseconds.
+MAX_DECODED_BYTES = 8 * 2**20
 # Past this a side, the picture is box-averaged down before anything else looks at it. The
 # drawing ends up 80 then 20 pixels tall, so a 1024 px working copy loses nothing the model
 # could see, while the work per pixel after decoding stays bounded. The canvas (280 px at up to
@@ -123,13 +126,36 @@ def sniff_format(data: bytes) -> str:
     raise InvalidImage("The data is not an image; send a PNG or JPEG.")
 
 
-def declared_size(data: bytes, image_format: str) -> tuple[int, int] | None:
-    """Read (width, height) from the PNG IHDR or the JPEG frame header without decoding anything."""
+@dataclass(frozen=True)
+class Declared:
+    """What an image's header promises, read before anything is decoded."""
+
+    width: int
+    height: int
+    bytes_per_pixel: int  # once decoded: PNG by colour type and bit depth, JPEG by components
+    progressive: bool = False  # a progressive JPEG is decoded whole, whatever its DCT scale
+    scalable: bool = False  # a baseline JPEG, which libjpeg decodes at 1/2, 1/4 or 1/8 scale
+
+    @property
+    def decoded_bytes(self) -> int:
+        return self.width * self.height * self.bytes_per_pixel
+
+
+# PNG colour type -> channels (grey, RGB, palette, grey + alpha, RGBA).
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_JPEG_PROGRESSIVE_MARKERS = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
+
+
+def declared_size(data: bytes, image_format: str) -> Declared | None:
+    """Read the size (and what decoding it costs) from the PNG IHDR or the JPEG frame header
+    without decoding anything."""
     if image_format == "PNG":
-        if len(data) < 24 or data[12:16] != b"IHDR":
+        if len(data) < 26 or data[12:16] != b"IHDR":
             raise InvalidImage("The PNG is corrupt: it has no image header.")
         width, height = struct.unpack(">II", data[16:24])
-        return width, height
+        bit_depth, colour_type = data[24], data[25]
+        channels = _PNG_CHANNELS.get(colour_type, 4)
+        return Declared(width, height, channels * max(1, bit_depth // 8))
     # JPEG: walk the marker segments up to the first start-of-frame.
     i, n = 2, len(data)
     while i + 4 <= n:
@@ -144,9 +170,10 @@ def declared_size(data: bytes, image_format: str) -> tuple[int, int] | None:
             continue
         if marker in (0xD9, 0xDA):  # end of image / start of scan before any frame header
             return None
-        if marker in _JPEG_SOF_MARKERS and i + 9 <= n:
+        if marker in _JPEG_SOF_MARKERS and i + 10 <= n:
             height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return width, height
+            progressive = marker in _JPEG_PROGRESSIVE_MARKERS
+            return Declared(width, height, data[i + 9], progressive, scalable=not progressive)
         i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
     return None
 
@@ -165,12 +192,41 @@ def check_size(width: int, height: int, *, max_side: int, max_pixels: int) -> No
         raise InvalidImage(f"The image is {width}x{height} pixels; it has no pixels to read.")
 
 
+def check_cost(declared: Declared, *, max_decoded_bytes: int) -> None:
+    """Refuse what would cost too much to decode even within the pixel limits: a PNG inflates to
+    every byte of every pixel (a 4 M pixel RGBA PNG is 16 MB), and a progressive JPEG is decoded
+    whole before libjpeg can scale it down. A baseline JPEG is decoded at a reduced DCT scale."""
+    if declared.scalable:
+        return
+    # libjpeg runs every scan of a progressive JPEG over the whole frame: measured, a quarter of
+    # the bytes costs about what a PNG's inflating does.
+    budget = max_decoded_bytes // 4 if declared.progressive else max_decoded_bytes
+    if declared.decoded_bytes <= budget:
+        return
+    megabytes = declared.decoded_bytes / 2**20
+    if declared.progressive:
+        raise ImageTooLarge(
+            f"A progressive JPEG of {declared.width}x{declared.height} pixels costs too much to "
+            f"decode ({megabytes:.0f} MB; the limit is {budget / 2**20:.0f} MB): send a smaller "
+            "image, a baseline JPEG or a PNG."
+        )
+    raise ImageTooLarge(
+        f"The image is {declared.width}x{declared.height} pixels of {declared.bytes_per_pixel} "
+        f"bytes ({megabytes:.0f} MB decoded); the limit is {budget / 2**20:.0f} MB: send a "
+        "smaller or greyscale image."
+    )
+
+
 def _shrink_factor(width: int, height: int) -> int:
     return math.ceil(max(width, height) / WORK_MAX_SIDE)
 
 
 def decode_image(
-    data: bytes, *, max_side: int = MAX_SIDE, max_pixels: int = MAX_PIXELS
+    data: bytes,
+    *,
+    max_side: int = MAX_SIDE,
+    max_pixels: int = MAX_PIXELS,
+    max_decoded_bytes: int = MAX_DECODED_BYTES,
 ) -> Image.Image:
     """Decode PNG or JPEG bytes into a loaded Pillow image, refusing anything unsafe or odd.
 
@@ -186,9 +242,10 @@ def decode_image(
     if not data:
         raise InvalidImage("The image is empty.")
     image_format = sniff_format(data)
-    size = declared_size(data, image_format)
-    if size is not None:
-        check_size(*size, max_side=max_side, max_pixels=max_pixels)
+    declared = declared_size(data, image_format)
+    if declared is not None:
+        check_size(declared.width, declared.height, max_side=max_side, max_pixels=max_pixels)
+        check_cost(declared, max_decoded_bytes=max_decoded_bytes)
     try:
         image = Image.open(io.BytesIO(data), formats=[image_format])
         check_size(*image.size, max_side=max_side, max_pixels=max_pixels)

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFile, features
 
 from recognizer import preprocessing as pp
-from recognizer.tests.images import png_bytes, png_declaring
+from recognizer.tests.images import png_bytes, png_chunk, png_declaring
 from training.strokes import (
     TEMPLATES,
     drawn_digit,
@@ -224,6 +224,25 @@ def test_the_pixel_count_limit_applies_too():
         pp.preprocess(png_declaring(2048, 2000))
 
 
+def test_a_png_that_would_inflate_past_8_mb_is_too_large():
+    # 2000x1500 is within the pixel limits, but as RGBA it inflates to 11 MB.
+    header = struct.pack(">IIBBBBB", 2000, 1500, 8, 6, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IEND", b"")
+    with pytest.raises(pp.ImageTooLarge, match="4 bytes .11 MB decoded.; the limit is 8 MB"):
+        pp.preprocess(data)
+    assert pp.declared_size(png_declaring(2000, 1500), "PNG").decoded_bytes == 3_000_000
+
+
+def test_a_large_progressive_jpeg_is_too_large_but_a_baseline_one_is_shrunk():
+    image = on_white(canvas_rgba()).resize((1800, 1800))
+    progressive, baseline = io.BytesIO(), io.BytesIO()
+    image.save(progressive, format="JPEG", progressive=True)
+    image.save(baseline, format="JPEG")
+    with pytest.raises(pp.ImageTooLarge, match="progressive JPEG of 1800x1800"):
+        pp.preprocess(progressive.getvalue())
+    assert pp.preprocess(baseline.getvalue()).max() == pytest.approx(1.0)
+
+
 def test_a_real_4000x4000_png_is_refused_before_it_is_decoded():
     # Issue 8: an 82 KB PNG of 4000x4000 pixels used to cost ~0.9 s and ~180 MB to preprocess.
     image = Image.new("L", (4000, 4000), 255)
@@ -266,7 +285,12 @@ def test_a_jpeg_declaring_a_huge_frame_is_too_large():
 def test_pillows_own_bomb_guard_is_mapped_to_too_large():
     # With our limits lifted, Pillow's DecompressionBombError must still not escape.
     with pytest.raises(pp.ImageTooLarge):
-        pp.preprocess(png_declaring(100_000, 100_000), max_side=10**6, max_pixels=10**12)
+        pp.preprocess(
+            png_declaring(100_000, 100_000),
+            max_side=10**6,
+            max_pixels=10**12,
+            max_decoded_bytes=10**12,
+        )
 
 
 def test_a_canvas_is_composited_only_where_it_is_opaque(reference):
