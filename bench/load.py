@@ -64,6 +64,14 @@ MIN_ANSWERED_SHARE = 0.90
 MAX_ERROR_SHARE = 0.01
 MAX_P99_MS = 2000.0
 MAX_STEPS = 12
+LIMITS_PROSE = (
+    "past 2048 px a side, 4,000,000 pixels, or 8 MB once decoded (2 M pixels of RGBA; 2 MB "
+    "for a progressive JPEG, which libjpeg decodes whole) an upload is refused (413) from its "
+    "header, before a pixel is decoded; what is accepted is shrunk while decoding to at most "
+    "1024 px a side (a baseline JPEG by libjpeg's DCT scaling through Pillow's `draft`, a PNG "
+    "by a box `reduce` after inflating). The API refuses bodies over 2 MB before reading them. "
+    "CPU time is what an upload costs the server; wall time also says how busy the machine was."
+)
 REQUEST_TIMEOUT_S = 10
 
 
@@ -916,10 +924,8 @@ def main(argv: list[str] | None = None) -> int:
             "PERFORMANCE.md",
             "Image limits",
             f"Measured with `{command_of(args)}`, in the benchmark's own process after the load: "
-            "past 2048 px a side or 4,000,000 pixels an upload is refused (413) from its header, "
-            "before a pixel is decoded; what is accepted is shrunk while decoding to at most "
-            "1024 px a side (JPEG by libjpeg's DCT scaling through Pillow's `draft`, PNG by a box "
-            "`reduce` after inflating). The API refuses bodies over 2 MB before reading them.\n\n"
+            + LIMITS_PROSE
+            + "\n\n"
             + image_limits.table(limits),
             title="Performance",
         )

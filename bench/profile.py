@@ -39,7 +39,7 @@ def inclusive_shares(raw: Path, *, top: int) -> list[tuple[float, str]]:
     for line in raw.read_text().splitlines():
         stack, _, number = line.rpartition(" ")
         frames = stack.split(";")
-        if not any("wsgi" in f or "handle_request" in f for f in frames):
+        if not any("handle_request" in f for f in frames):
             continue  # the worker waiting for a request
         total += int(number)
         seen = set()
