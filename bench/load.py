@@ -64,6 +64,10 @@ MIN_ANSWERED_SHARE = 0.90
 MAX_ERROR_SHARE = 0.01
 MAX_P99_MS = 2000.0
 MAX_STEPS = 12
+# A slow design's step lasts long enough for this many requests, so its peak is not a guess
+# from a handful of answers (the seed's design manages a few per second).
+MIN_REQUESTS_PER_STEP = 40
+MAX_STEP_SECONDS = 40
 LIMITS_PROSE = (
     "past 2048 px a side, 4,000,000 pixels, or 8 MB once decoded (2 M pixels of RGBA; 2 MB "
     "for a progressive JPEG, which libjpeg decodes whole) an upload is refused (413) from its "
@@ -515,16 +519,19 @@ def ladders(designs, vegeta, args, count_rows) -> list[Step]:
                 break
             for design in list(climbing):
                 rate = rates[design.name]
+                seconds = min(
+                    MAX_STEP_SECONDS, max(args.step_seconds, MIN_REQUESTS_PER_STEP / rate)
+                )
                 print(
                     f"  round {round_}/{args.rounds}, step {index + 1}: {design.name} at "
-                    f"{rate:g}/s for {args.step_seconds:g} s...",
+                    f"{rate:g}/s for {seconds:g} s...",
                     flush=True,
                 )
                 step = run_step(
                     design,
                     vegeta,
                     rate=rate,
-                    seconds=args.step_seconds,
+                    seconds=seconds,
                     round_=round_,
                     count_rows=count_rows,
                 )
@@ -669,7 +676,8 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
         f"{VEGETA_VERSION} on the same 2 cores sending {280 * args.canvas_scale:.0f}x"
         f"{280 * args.canvas_scale:.0f} drawn digits (PNG data URLs; the page uploads 280x280 "
         "whatever the screen) in an open loop at fixed rates, "
-        f"{args.step_seconds:g} s a step, steps alternating between the designs. "
+        f"{args.step_seconds:g} s a step (longer for a slow design, so that a step holds at least "
+        f"{MIN_REQUESTS_PER_STEP} requests), steps alternating between the designs. "
         "The seed's design (`bench/seed_app.py`): per request, write the PNG to disk, resize "
         "the whole canvas to 28x28, `model.predict`, one un-prepared INSERT. Latency is from "
         "the scheduled send to the answer; a step is saturated when under 90% of the offered "
