@@ -571,9 +571,10 @@ def sustained(steps: list[Step], design: str) -> Step | None:
 def page_weight(url: str, password: str) -> dict:
     """The canvas page's first load (HTML, CSS, JS) as a browser with a session fetches it."""
     parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
 
     def get(path: str, cookies: str = "", encoding: str = "br, gzip") -> http.client.HTTPResponse:
+        # A connection per request: a kept-alive one may be closed by the server between two.
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         connection.request("GET", path, headers={"Accept-Encoding": encoding, "Cookie": cookies})
         return connection.getresponse()
 
@@ -585,6 +586,7 @@ def page_weight(url: str, password: str) -> dict:
     body = urllib.parse.urlencode(
         {"username": USERNAME, "password": password, "csrfmiddlewaretoken": csrf}
     )
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     connection.request(
         "POST", "/accounts/login/", body=body,
         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
@@ -612,7 +614,6 @@ def page_weight(url: str, password: str) -> dict:
                 response.getheader("Cache-Control") or "",
             )
         )
-    connection.close()
     return {"files": files, "total": sum(size for _, size, _, _ in files)}
 
 
