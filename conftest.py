@@ -23,6 +23,12 @@ def _asks_for_cassandra(node: pytest.Item) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs about half a second per hash by design; tests need none of that."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _cassandra_only_when_asked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     if _asks_for_cassandra(request.node):
         yield

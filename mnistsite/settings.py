@@ -1,10 +1,14 @@
 """Settings for mnistsite, read from the environment (see README "Configuration").
 
-Local development needs nothing set: SQLite for users and sessions, a Cassandra node
-on 127.0.0.1:9042 (``make run`` starts one) and the shipped model. Production
-(``DJANGO_DEBUG`` off, the default) refuses to start without ``DJANGO_SECRET_KEY``.
+Local development: the first ``make`` writes a git-ignored ``.env`` (``DJANGO_DEBUG=1`` and
+a fresh secret key) that is read here, so every ``manage.py`` command works with nothing
+exported; variables in the environment win over the file. Production (``DJANGO_DEBUG``
+off, the default) refuses to start without ``DJANGO_SECRET_KEY`` (or
+``DJANGO_SECRET_KEY_FILE``) and turns on Secure cookies, HSTS and the HTTPS redirect.
 """
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 from cassandra import ConsistencyLevel
@@ -14,20 +18,34 @@ from cassandra.policies import (
     ExponentialReconnectionPolicy,
     TokenAwarePolicy,
 )
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from mnistsite.env import cassandra_replication, envbool, envint, envlist, envstr
+from mnistsite.env import (
+    cassandra_replication,
+    env,
+    envbool,
+    envint,
+    envlist,
+    envrate,
+    envsecret,
+    envstr,
+    read_env_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# DJANGO_ENV_FILE names another file, or none when empty (the settings tests use that).
+read_env_file(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"))
+
 DEBUG = envbool("DJANGO_DEBUG", False)
 
-SECRET_KEY = envstr("DJANGO_SECRET_KEY", "")
+SECRET_KEY = envsecret("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
-            "(set DJANGO_DEBUG=1 for local development)."
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off, or DJANGO_SECRET_KEY_FILE "
+            "(for local development, `make` writes a .env with DJANGO_DEBUG=1)."
         )
     SECRET_KEY = "insecure-local-development-key-never-used-in-production"  # noqa: S105
 
@@ -44,12 +62,19 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "django_ratelimit",
+    # Listed so that /api/v1/docs serves ninja's bundled Swagger UI, not a CDN's.
+    "ninja",
     "recognizer",
     "training",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the page below.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mnistsite.urls"
@@ -78,7 +105,9 @@ TEMPLATES = [
 ]
 
 # --- Databases -------------------------------------------------------------------------
-# SQLite keeps users, sessions and the admin; predictions live in Cassandra.
+# Users, sessions, API keys and login attempts live in SQLite, or in PostgreSQL when
+# DATABASE_URL names one (postgres://user:password@host:5432/name), so that several web
+# containers share them. Predictions live in Cassandra either way.
 
 CASSANDRA_HOSTS = envlist("CASSANDRA_HOSTS", ["127.0.0.1"])
 CASSANDRA_PORT = envint("CASSANDRA_PORT", 9042, minimum=1, maximum=65535)
@@ -92,11 +121,17 @@ CASSANDRA_REPLICATION = cassandra_replication(
 # How long one Cassandra request may take before the driver gives up on it.
 CASSANDRA_REQUEST_TIMEOUT = envint("CASSANDRA_REQUEST_TIMEOUT_MS", 3000, minimum=100) / 1000
 
+DATABASE_URL = envstr("DATABASE_URL", "")
 DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": envstr("DJANGO_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
-    },
+    "default": (
+        # Each gunicorn worker keeps its connection for a minute, checked before reuse.
+        {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True, **env.db_url_config(DATABASE_URL)}
+        if DATABASE_URL
+        else {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": envstr("DJANGO_SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+        }
+    ),
     "cassandra": {
         "ENGINE": "django_cassandra_engine",
         "NAME": CASSANDRA_KEYSPACE,
@@ -144,6 +179,52 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "recognizer:canvas"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Accounts: logins that cool off, sign-ups per address, e-mail for password resets -----
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username+address before the password is even hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The pair (username, address) cools off: an attacker elsewhere cannot lock a real user
+# out, and nobody is locked out for good.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = envint("DJANGO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("DJANGO_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Every login form here names the field "username" (the admin's too).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False  # no banner on every manage.py command
+
+# New accounts per client address, in django-ratelimit's notation ("5/h", "20/d").
+SIGNUP_RATE = envstr("DJANGO_SIGNUP_RATE", "5/h")
+
+# One process's memory by default; DJANGO_CACHE_URL (redis://, pymemcache://) shares the
+# counts between workers.
+CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # django-ratelimit wants a cache shared by all workers. For a sign-up limit, counting
+    # per worker is enough: N workers let at most N times the rate through.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Predictions per plain user ("N/s", "N/m", "N/h"; a sliding window, so up to N may come in
+# a burst); staff are never limited. This limit must hold across every worker, so its counts
+# live in the shared cache when DJANGO_CACHE_URL names one, else in a table of the default
+# database (`manage.py createcachetable`; SQLite, or PostgreSQL shared by several hosts when
+# DATABASE_URL is set), never in one process's memory.
+MNIST_PREDICT_RATE = envrate("MNIST_PREDICT_RATE", "60/m")
+CACHES["throttle"] = (
+    {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "mnistsite_cache"}
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    else CACHES["default"]
+)
+
+# Password reset mail: printed to the console unless DJANGO_EMAIL_URL names a server,
+# e.g. smtp+tls://user:password@smtp.example.org:587.
+globals().update(env.email_url("DJANGO_EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = envstr("DJANGO_DEFAULT_FROM_EMAIL", "mnistsite <noreply@localhost>")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -166,6 +247,7 @@ STORAGES = {
 }
 
 # --- Security (production) -------------------------------------------------------------
+# With DEBUG off everything is on; each variable turns one part off for setups that need it.
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -173,7 +255,42 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if envbool("DJANGO_BEHIND_TLS_PROXY", False) else None
 )
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", not DEBUG)
+# Off for plain HTTP behind a TLS proxy that does not send X-Forwarded-Proto.
+SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Probes (Docker's HEALTHCHECK, a load balancer) speak plain HTTP to the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# The preload token only allows a submission to the browsers' list; it submits nothing.
+SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD", True)
+
+# The templates have no inline script or style, so the policy can be strict.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # The answer shows the 28x28 image the model saw as a data: URL.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The page needs none of these powerful features; no third party can ask for them either.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 # --- The model ---------------------------------------------------------------------------
 

@@ -1,66 +1,39 @@
-"""Predictions live in Cassandra; API tokens live in SQLite beside the users they belong to.
-
-``mnist1`` is the seed's table (``id uuid``, ``digits text``, ``upload_time
-timestamp``), kept by name and columns so the old data and tools still read it; the
-other columns are what a prediction record needs today.
+"""API tokens live in SQLite beside the users they belong to; predictions live in
+Cassandra, in the tables of ``recognizer.records.tables``.
 """
 
-import secrets
-
-from cassandra.cqlengine import columns
 from django.conf import settings
 from django.db import models
-from django_cassandra_engine.models import DjangoCassandraModel
+from django.utils import timezone
 
-SOURCES = ("page", "api", "upload")
-
-
-class Prediction(DjangoCassandraModel):
-    """One recognised drawing, keyed by an id made before the first write attempt,
-    so that writing the same record again is an idempotent upsert, never a second row."""
-
-    __table_name__ = "mnist1"
-
-    id = columns.UUID(primary_key=True)
-    # The digit as text ("7"; the seed wrote "[7]").
-    digits = columns.Text(required=True)
-    upload_time = columns.DateTime(required=True)
-
-    user_id = columns.Integer()
-    username = columns.Text()
-    confidence = columns.Float()
-    # Below the model's calibrated threshold the page says "not sure".
-    unsure = columns.Boolean()
-    probabilities = columns.List(columns.Float)
-    # The 28x28 PNG the model saw, so a record can be re-examined or trained on.
-    image = columns.Blob()
-    model_version = columns.Text()
-    source = columns.Text()
-    corrected_label = columns.Integer()
-    corrected_at = columns.DateTime()
-
-    class Meta:
-        get_pk_field = "id"
-
-    def __str__(self) -> str:
-        return f"{self.digits} at {self.upload_time:%Y-%m-%d %H:%M:%S} ({self.id})"
-
-
-def new_token_key() -> str:
-    return secrets.token_hex(20)
+# sync_cassandra finds an app's tables among the members of its models module.
+from recognizer.records.tables import (  # noqa: F401
+    Prediction,
+    PredictionByDay,
+    PredictionByUser,
+    PredictionMonthByUser,
+    PredictionStatsByUser,
+)
 
 
 class ApiToken(models.Model):
-    """The key a script sends as ``Authorization: Token <key>``; one per user."""
+    """The key a script sends as ``Authorization: Token <key>``; one per user.
+
+    Only the key's sha256 is stored, so a leaked database holds no usable key: the key
+    itself is shown once, when it is made (``recognizer.tokens.api_token_create``).
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
     )
-    key = models.CharField(max_length=40, unique=True, default=new_token_key)
-    created = models.DateTimeField(auto_now_add=True)
+    key_hash = models.CharField("key (sha256)", max_length=64, unique=True, editable=False)
+    # The key's first characters, so that a person can tell which key a script holds.
+    prefix = models.CharField(max_length=8, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = "API token"
+        verbose_name = "API key"
 
     def __str__(self) -> str:
-        return f"API token of {self.user}"
+        return f"API key {self.prefix}… of {self.user}"

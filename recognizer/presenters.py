@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
-from recognizer.models import Prediction
+from recognizer.records.record import PredictionRecord
 
 
-def isoformat_utc(value) -> str:
+def isoformat_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
     # cqlengine hands back naive datetimes in UTC.
-    text = value.replace(tzinfo=None).isoformat(timespec="milliseconds")
-    return f"{text}Z"
+    utc = value.astimezone(UTC) if value.tzinfo else value
+    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
-def prediction_json(record: Prediction, *, stored: bool = True) -> dict[str, Any]:
-    probabilities = [round(float(p), 6) for p in record.probabilities or []]
+def png_data_url(image: bytes | None) -> str | None:
+    return f"data:image/png;base64,{base64.b64encode(image).decode()}" if image else None
+
+
+def prediction_json(
+    record: PredictionRecord, *, stored: bool = True, queued: bool = False
+) -> dict[str, Any]:
+    probabilities = [round(float(p), 6) for p in record.probabilities or ()]
     ranked = sorted(range(len(probabilities)), key=lambda d: -probabilities[d])
-    image = record.image
     return {
         "id": str(record.id),
         "digit": int(record.digits),
@@ -30,6 +38,8 @@ def prediction_json(record: Prediction, *, stored: bool = True) -> dict[str, Any
         "model_version": record.model_version,
         "source": record.source,
         "corrected_label": record.corrected_label,
+        "corrected_at": isoformat_utc(record.corrected_at),
         "stored": stored,
-        "image": f"data:image/png;base64,{base64.b64encode(image).decode()}" if image else None,
+        "queued": queued,
+        "image": png_data_url(record.image),
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -11,12 +10,10 @@ from datetime import UTC, datetime
 from django.contrib.auth.models import AbstractBaseUser
 
 from recognizer import preprocessing
-from recognizer.db import CASSANDRA_ERRORS
 from recognizer.inference import get_recognizer
-from recognizer.models import SOURCES, Prediction
-
-logger = logging.getLogger(__name__)
-
+from recognizer.records.record import PredictionRecord
+from recognizer.records.tables import SOURCES
+from recognizer.records.writer import record_save
 
 # Client ids are scoped to their user through this namespace (see prediction_id_for).
 CLIENT_ID_NAMESPACE = uuid.UUID("6b1f2c1e-5d0a-4c55-9a57-3f4d8e2a7c10")
@@ -24,8 +21,10 @@ CLIENT_ID_NAMESPACE = uuid.UUID("6b1f2c1e-5d0a-4c55-9a57-3f4d8e2a7c10")
 
 @dataclass(frozen=True)
 class PredictionResult:
-    record: Prediction
+    record: PredictionRecord
     stored: bool
+    # Waiting in the outbox for Cassandra (issue 7's writer); still counts as kept.
+    queued: bool
     # Milliseconds per stage (preprocess, infer, store), for the Server-Timing header.
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -71,7 +70,7 @@ def prediction_create(
     recognizer = get_recognizer()
     recognition = recognizer.recognize(image28)
     stopwatch.lap("infer")
-    record = Prediction(
+    record = PredictionRecord(
         id=uuid.uuid4() if client_id is None else prediction_id_for(user=user, client_id=client_id),
         digits=str(recognition.digit),
         upload_time=now_utc(),
@@ -79,31 +78,23 @@ def prediction_create(
         username=user.get_username(),
         confidence=recognition.confidence,
         unsure=recognition.unsure,
-        probabilities=list(recognition.probabilities),
+        probabilities=tuple(float(p) for p in recognition.probabilities),
         image=preprocessing.to_png_bytes(image28),
         model_version=recognizer.model_version,
         source=source,
     )
-    stored = prediction_record(record=record)
+    # A client's id may name a drawing predicted before: a revision keeps its first time.
+    outcome = record_save(record=record, revision=client_id is not None)
     stopwatch.lap("store")
-    return PredictionResult(record=record, stored=stored, timings=stopwatch.laps)
+    return PredictionResult(
+        record=outcome.record,
+        stored=outcome.stored,
+        queued=outcome.queued,
+        timings=stopwatch.laps,
+    )
 
 
 def prediction_id_for(*, user: AbstractBaseUser, client_id: uuid.UUID) -> uuid.UUID:
     """The row id for a client's id: the same for the same user and client id, so a retry
     is an upsert of one row, and never another user's row, so no read is needed to check."""
     return uuid.uuid5(CLIENT_ID_NAMESPACE, f"{user.pk}:{client_id}")
-
-
-def prediction_record(*, record: Prediction) -> bool:
-    """Write ``record`` to Cassandra; an upsert keyed by its id, so safe to repeat.
-
-    Returns False (and logs) when Cassandra cannot take the write: the person still
-    gets their answer.
-    """
-    try:
-        record.save()
-    except CASSANDRA_ERRORS as exc:
-        logger.error("Could not store prediction %s: %s", record.id, exc)
-        return False
-    return True

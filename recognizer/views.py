@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+import uuid
+from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from recognizer import history as history_services
+from recognizer.api import csv_response
 from recognizer.db import CASSANDRA_ERRORS, cassandra_ping
 from recognizer.inference import ModelUnavailable, get_recognizer
+from recognizer.presenters import prediction_json
+from recognizer.records.selectors import InvalidCursor, history_page
+from recognizer.records.stats import history_summary
+from recognizer.services import now_utc
 
 
 @login_required
@@ -20,15 +29,78 @@ def canvas(request: HttpRequest) -> HttpResponse:
     return render(request, "recognizer/canvas.html")
 
 
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("recognizer:canvas")
-    form = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        return redirect("recognizer:canvas")
-    return render(request, "registration/signup.html", {"form": form})
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = history_page(
+            user_id=request.user.pk, username=request.user.get_username(), cursor=cursor
+        )
+        # The summary heads the first page only: later pages are for browsing.
+        summary = None if cursor else history_summary(user_id=request.user.pk, now=now_utc())
+    except InvalidCursor:
+        return redirect("recognizer:history")
+    except CASSANDRA_ERRORS:
+        return render(request, "recognizer/history_unavailable.html", status=503)
+    return render(
+        request,
+        "recognizer/history.html",
+        {
+            "rows": [prediction_json(record) for record in page.records],
+            "summary": summary,
+            "cursor": cursor or "",
+            "next_url": _history_url(page.next_cursor) if page.next_cursor else None,
+            "digits": range(10),
+        },
+    )
+
+
+def _history_url(cursor: str | None) -> str:
+    url = reverse("recognizer:history")
+    return f"{url}?{urlencode({'cursor': cursor})}" if cursor else url
+
+
+@login_required
+@require_POST
+def history_feedback(request: HttpRequest, prediction_id: uuid.UUID) -> HttpResponse:
+    label = request.POST.get("label", "")
+    if not (label.isdigit() and len(label) == 1):
+        messages.error(request, "Choose a digit from 0 to 9.")
+    else:
+        try:
+            history_services.prediction_feedback(
+                user=request.user, prediction_id=prediction_id, label=int(label)
+            )
+        except history_services.PredictionNotFound:
+            raise Http404("No such prediction.") from None
+        messages.success(request, "Thanks: your answer is saved.")
+    return redirect(_history_url(request.POST.get("cursor")))
+
+
+@login_required
+@require_POST
+def history_delete(request: HttpRequest, prediction_id: uuid.UUID) -> HttpResponse:
+    try:
+        history_services.prediction_delete(user=request.user, prediction_id=prediction_id)
+    except history_services.PredictionNotFound:
+        raise Http404("No such prediction.") from None
+    messages.success(request, "Deleted.")
+    return redirect(_history_url(request.POST.get("cursor")))
+
+
+@login_required
+@require_GET
+def history_export(request: HttpRequest) -> StreamingHttpResponse:
+    return csv_response(request.user)
+
+
+@login_required
+@require_GET
+def upload(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "recognizer/upload.html", {"max_files": history_services.MAX_BATCH_FILES}
+    )
 
 
 @never_cache

@@ -11,17 +11,25 @@ from mnistsite import env
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_settings(**environ: str) -> subprocess.CompletedProcess:
-    """Import the settings module in a fresh interpreter with exactly these DJANGO_ variables."""
+SECRET = "k" * 25 + "3xJ!q" * 5  # long and varied enough for check --deploy
+
+
+def run_clean(args: list[str], **environ: str) -> subprocess.CompletedProcess:
+    """Run ``args`` in a fresh interpreter with exactly these DJANGO_ variables and no .env
+    (unless DJANGO_ENV_FILE names one)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CASSANDRA_"))}
     return subprocess.run(
-        [sys.executable, "-c", "import mnistsite.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)"],
+        [sys.executable, *args],
         cwd=ROOT,
-        env={**clean, **environ},
+        env={**clean, "DJANGO_ENV_FILE": "", **environ},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
+
+
+def load_settings(show: str = "s.DEBUG, s.ALLOWED_HOSTS", **environ: str):
+    return run_clean(["-c", f"import mnistsite.settings as s; print({show})"], **environ)
 
 
 def test_it_refuses_to_start_in_production_without_a_secret_key():
@@ -42,6 +50,66 @@ def test_production_is_the_default():
     result = load_settings()
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_the_secret_key_can_come_from_a_file(tmp_path):
+    secret = tmp_path / "secret_key"
+    secret.write_text(SECRET + "\n")
+    result = load_settings("s.SECRET_KEY", DJANGO_DEBUG="0", DJANGO_SECRET_KEY_FILE=str(secret))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == SECRET
+
+
+def test_an_unreadable_secret_key_file_is_named(tmp_path):
+    missing = tmp_path / "nope"
+    result = load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY_FILE=str(missing))
+    assert result.returncode != 0
+    assert f"DJANGO_SECRET_KEY_FILE: cannot read {missing}" in result.stderr
+
+
+def test_production_is_secure_by_default():
+    result = load_settings(
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=SECRET,
+    )
+    assert result.stdout.strip() == "True True True 31536000", result.stderr
+
+
+def test_the_https_redirect_can_be_turned_off_for_a_plain_http_proxy():
+    result = load_settings(
+        "s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_SECURE_SSL_REDIRECT="0",
+    )
+    assert result.stdout.strip() == "False True", result.stderr
+
+
+def test_check_deploy_is_clean_with_the_three_production_variables():
+    result = run_clean(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_ALLOWED_HOSTS="digits.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_a_local_env_file_is_read_and_the_environment_wins(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        f"DJANGO_DEBUG=1\nDJANGO_SECRET_KEY={SECRET}\nDJANGO_ALLOWED_HOSTS=from-file.example\n"
+    )
+    result = load_settings(
+        "s.DEBUG, s.SECRET_KEY == " + repr(SECRET) + ", s.ALLOWED_HOSTS",
+        DJANGO_ENV_FILE=str(dotenv),
+        DJANGO_ALLOWED_HOSTS="from-env.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True True ['from-env.example']"
 
 
 def test_it_rejects_a_malformed_boolean():

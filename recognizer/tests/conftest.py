@@ -2,7 +2,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from recognizer.tests.images import png_bytes
-from recognizer.tokens import api_token_get_or_create
+from recognizer.tokens import api_token_create
 
 
 @pytest.fixture
@@ -17,8 +17,8 @@ def session_client(client, user):
 
 
 @pytest.fixture
-def token(user):
-    return api_token_get_or_create(user=user).key
+def token(user) -> str:
+    return api_token_create(user=user)
 
 
 @pytest.fixture
@@ -32,3 +32,37 @@ def one_png() -> bytes:
 @pytest.fixture
 def blank_png() -> bytes:
     return png_bytes(Image.new("RGBA", (280, 280), (0, 0, 0, 0)))
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user(username="bob", password="a-long-password-2")
+
+
+@pytest.fixture
+def make_record():
+    """Write a record for a user straight through the writer, at a chosen time."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from recognizer.records.record import PredictionRecord
+    from recognizer.records.writer import record_save
+
+    def make(user, *, when=None, digit=3, corrected_label=None):
+        record = PredictionRecord(
+            id=uuid.uuid4(),
+            digits=str(digit),
+            upload_time=when or datetime.now(UTC).replace(microsecond=0),
+            user_id=user.pk,
+            username=user.get_username(),
+            confidence=0.9,
+            unsure=False,
+            probabilities=tuple(0.9 if d == digit else 0.1 / 9 for d in range(10)),
+            image=b"\x89PNG",
+            model_version="test",
+            source="api",
+            corrected_label=corrected_label,
+        )
+        return record_save(record=record).record
+
+    return make

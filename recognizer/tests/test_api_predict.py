@@ -10,7 +10,7 @@ from django.test import Client
 from PIL import Image
 
 from recognizer.db import cassandra_keyspace, cassandra_session
-from recognizer.models import Prediction
+from recognizer.records.tables import Prediction
 from recognizer.tests.images import png_declaring
 
 pytestmark = pytest.mark.django_db(databases=["default", "cassandra"])

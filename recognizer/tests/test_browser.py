@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from recognizer.models import Prediction
+from recognizer.records.tables import Prediction
 from recognizer.services import prediction_id_for
 from recognizer.tests.browser import (
     CHROMIUM,

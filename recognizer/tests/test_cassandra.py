@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from recognizer.db import cassandra_keyspace, cassandra_session
-from recognizer.models import Prediction
+from recognizer.records.tables import Prediction
 
 SEED_COLUMNS = {"id": "uuid", "digits": "text", "upload_time": "timestamp"}
 
@@ -98,3 +98,20 @@ class TestTheTestKeyspace:
 def test_a_test_that_forgets_to_ask_for_cassandra_fails_loudly():
     with pytest.raises(RuntimeError, match="used Cassandra without asking for it"):
         Prediction.objects.filter(id=uuid.uuid4()).first()
+
+
+@pytest.mark.django_db(databases=["default", "cassandra"])
+def test_sync_creates_a_table_for_each_query():
+    tables = {
+        row["table_name"]
+        for row in cassandra_session().execute(
+            "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s",
+            (cassandra_keyspace(),),
+        )
+    }
+    assert {
+        "mnist1",
+        "predictions_by_user",
+        "prediction_months_by_user",
+        "predictions_by_day",
+    } <= tables

@@ -1,5 +1,4 @@
 import pytest
-from django.core.management import CommandError, call_command
 
 from recognizer.inference import ModelUnavailable, Recognizer
 
@@ -64,21 +63,6 @@ def test_a_corrupt_model_names_its_path_and_the_fix(tmp_path):
     path.write_bytes(b"this is not a keras file")
     with pytest.raises(ModelUnavailable, match="broken.keras.*train_mnist"):
         Recognizer(path)
-
-
-@pytest.mark.django_db
-def test_api_token_prints_the_same_token_each_time(user, capsys):
-    call_command("api_token", "ada")
-    first = capsys.readouterr().out.strip()
-    call_command("api_token", "ada")
-    assert capsys.readouterr().out.strip() == first
-    assert len(first) == 40
-
-
-@pytest.mark.django_db
-def test_api_token_for_an_unknown_user():
-    with pytest.raises(CommandError, match="No user named 'nobody'"):
-        call_command("api_token", "nobody")
 
 
 def test_a_missing_model_is_reported_by_the_system_checks(settings, tmp_path):

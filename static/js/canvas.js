@@ -10,6 +10,8 @@
   }
   const ctx = canvas.getContext('2d');
   const predictUrl = root.dataset.predictUrl;
+  const loginUrl = root.dataset.loginUrl || '/accounts/login/';
+  const board = canvas.closest('.board') || root;
   const placeholder = document.getElementById('canvas-placeholder');
   const predictButton = document.getElementById('predict');
   const clearButton = document.getElementById('clear');
@@ -23,6 +25,10 @@
   const answerStored = document.getElementById('answer-stored');
   const answerBars = document.getElementById('answer-bars');
   const answerImage = document.getElementById('answer-image');
+  const historyLink = document.getElementById('history-link');
+  const feedbackRight = document.getElementById('feedback-right');
+  const feedbackLabel = document.getElementById('feedback-label');
+  const feedbackState = document.getElementById('feedback-state');
 
   // Relative to the canvas side, so that a resize (phone rotation) redraws the same digit.
   const PEN_SHARE = 0.065;
@@ -42,8 +48,9 @@
   let side = 280;
 
   // The drawing's revision changes with every stroke, undo or clear: an answer for an older
-  // revision is stale, and a new revision gets a new prediction id. A retry of the same
-  // drawing (after a network error) reuses the id, so the server cannot store it twice.
+  // revision is stale. The prediction id names the *drawing*, from its first stroke to Clear
+  // (or undoing its last stroke): every prediction of it, and every retry, updates one
+  // record, so a digit drawn in two strokes with auto-predict on stays one row in history.
   let revision = 0;
   let predictionId = null;
   let inFlight = false;
@@ -145,7 +152,6 @@
 
   function drawingChanged() {
     revision += 1;
-    predictionId = null;
     markStale();
   }
 
@@ -237,6 +243,17 @@
     message.classList.toggle('hint', kind === 'hint');
   }
 
+  // A 401 or 403 means the session is gone (expired, logged out in another tab), whatever
+  // words the server chose: say so in a person's words, with the way back.
+  function showSessionEnded() {
+    showMessage('', 'error');
+    const link = document.createElement('a');
+    link.href = `${loginUrl}?next=${encodeURIComponent(window.location.pathname)}`;
+    link.textContent = 'log in again';
+    message.replaceChildren('Your session ended — ', link, '.');
+    message.hidden = false;
+  }
+
   function resetAnswer() {
     placeholder.textContent = 'Draw here';
     placeholder.classList.remove('nudge');
@@ -280,10 +297,17 @@
       const [first, second] = answer.alternatives || [digit, digit];
       answerVerdict.textContent = `Not sure — maybe ${first} or ${second}?`;
     } else {
-      answerVerdict.textContent = `It's a ${digit} (${percent(answer.confidence)} sure).`;
+      const article = digit === 8 ? 'an' : 'a';
+      answerVerdict.textContent = `It's ${article} ${digit} (${percent(answer.confidence)} sure).`;
     }
-    answerStored.textContent = answer.stored ? 'Saved to your history.' : 'Not saved: the database is unavailable.';
-    answerStored.classList.toggle('warn', !answer.stored);
+    const kept = answer.stored || answer.queued;
+    if (kept) {
+      answerStored.replaceChildren(historyLink);
+    } else {
+      answerStored.textContent = 'Not saved: the database is unavailable.';
+    }
+    answerStored.classList.toggle('warn', !kept);
+    showFeedback(answer, kept);
 
     const probabilities = answer.probabilities || [];
     const ranked = probabilities
@@ -326,6 +350,59 @@
     result.dataset.predictionId = answer.id;
     result.dataset.digit = String(digit);
   }
+
+  // --- Feedback: "Right" or "Wrong — it was N" -----------------------------------------
+
+  function showFeedback(answer, kept) {
+    feedbackRight.disabled = !kept;
+    feedbackLabel.disabled = !kept;
+    feedbackLabel.value = '';
+    for (const option of feedbackLabel.options) {
+      option.hidden = option.value === String(answer.digit);
+    }
+    const label = answer.corrected_label;
+    if (label === null || label === undefined) {
+      feedbackState.textContent = '';
+    } else {
+      feedbackState.textContent = label === answer.digit ? 'You said: right.' : `You said: it was ${label}.`;
+    }
+  }
+
+  async function sendFeedback(label) {
+    const id = result.dataset.predictionId;
+    if (!id || Number.isNaN(label)) {
+      return;
+    }
+    const url = root.dataset.feedbackUrl.replace('00000000-0000-0000-0000-000000000000', id);
+    feedbackState.textContent = 'Saving…';
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken() },
+        credentials: 'same-origin',
+        body: JSON.stringify({ label }),
+      });
+      const data = await response.json().catch(() => null);
+      if (response.ok && data) {
+        feedbackState.textContent = data.corrected_label === data.digit
+          ? 'Thanks: saved as right.'
+          : `Thanks: saved, it was ${data.corrected_label}.`;
+      } else {
+        feedbackState.textContent = data && data.error ? data.error : `Not saved (HTTP ${response.status}).`;
+      }
+    } catch (error) {
+      feedbackState.textContent = 'Could not reach the server: try again.';
+    }
+  }
+
+  feedbackRight.addEventListener('click', () => {
+    sendFeedback(Number(result.dataset.digit));
+  });
+  feedbackLabel.addEventListener('change', () => {
+    if (feedbackLabel.value !== '') {
+      sendFeedback(Number(feedbackLabel.value));
+    }
+  });
 
   // --- Talking to the server -------------------------------------------------------------
 
@@ -393,6 +470,7 @@
     showMessage(THINKING, 'idle');
     let answer = null;
     let problem = null;
+    let sessionEnded = false;
     try {
       const response = await fetch(predictUrl, {
         method: 'POST',
@@ -408,10 +486,10 @@
       }
       if (response.ok && data && typeof data.digit === 'number') {
         answer = data;
+      } else if (response.status === 401 || response.status === 403) {
+        sessionEnded = true;
       } else if (data && data.error) {
         problem = data.error;
-      } else if (response.status === 401 || response.status === 403) {
-        problem = 'Your session has ended: reload the page and log in again.';
       } else {
         problem = `The server could not answer (HTTP ${response.status}). Please try again.`;
       }
@@ -425,6 +503,8 @@
     if (sentRevision === revision) {
       if (answer) {
         showAnswer(answer);
+      } else if (sessionEnded) {
+        showSessionEnded();
       } else {
         showMessage(problem, 'error');
       }
@@ -513,8 +593,11 @@
     }
     const key = event.key;
     if (key === 'Enter' && !event.ctrlKey && !event.metaKey && !event.altKey) {
-      // Enter on a focused button or link already activates it.
-      if (event.target instanceof Element && event.target.closest('button, a, input, summary')) {
+      // The page says "Enter: predict", so it does, wherever a click left the focus on the
+      // drawing board (Clear, Undo, the checkbox). Elsewhere (the header, the answer's own
+      // buttons) Enter keeps activating what has the focus.
+      const target = event.target instanceof Element ? event.target : null;
+      if (target !== null && target !== document.body && !board.contains(target)) {
         return;
       }
       event.preventDefault();

@@ -1,0 +1,86 @@
+"""Account pages in the site's look: sign-up, log-out, the account page with its API key,
+and password change and reset (Django's views with the forms above)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import get_usage
+
+from recognizer.accounts.forms import PasswordChangeForm, SetPasswordForm, SignupForm
+from recognizer.models import ApiToken
+from recognizer.tokens import api_token_create, api_token_revoke
+
+
+def _signup_usage(request: HttpRequest, *, count: bool) -> dict | None:
+    """Accounts made from this address within the rate's window; ``count`` adds one."""
+    return get_usage(request, group="signup", key="ip", rate=settings.SIGNUP_RATE, increment=count)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("recognizer:canvas")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        usage = _signup_usage(request, count=False)
+        if usage and usage["count"] >= usage["limit"]:
+            response = render(
+                request,
+                "registration/too_many_signups.html",
+                {"minutes": max(1, round(usage["time_left"] / 60))},
+                status=429,
+            )
+            response["Retry-After"] = str(usage["time_left"])
+            return response
+        if form.is_valid():
+            user = form.save()
+            # Only accounts made count: someone fighting the password rules is not refused.
+            _signup_usage(request, count=True)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("recognizer:canvas")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Log out by POST (a link cannot log anyone out); a GET asks to confirm."""
+    if request.method == "POST":
+        was_in = request.user.is_authenticated
+        logout(request)
+        if was_in:
+            messages.success(request, "You have been logged out.")
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    return render(request, "registration/logout.html")
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    token = ApiToken.objects.filter(user=request.user).first()
+    return render(request, "accounts/account.html", {"token": token})
+
+
+@login_required
+@require_POST
+def api_key(request: HttpRequest) -> HttpResponse:
+    """Make (or replace) the user's API key and show it, once; or revoke it."""
+    if request.POST.get("action") == "revoke":
+        if api_token_revoke(user=request.user):
+            messages.success(request, "Your API key is revoked: scripts using it are refused.")
+        return redirect("account")
+    key = api_token_create(user=request.user)
+    token = ApiToken.objects.get(user=request.user)
+    # Rendered, not redirected: the key must not wait in a session or a URL.
+    response = render(request, "accounts/account.html", {"token": token, "new_key": key})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+password_change = auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm)

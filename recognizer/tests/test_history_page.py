@@ -1,0 +1,119 @@
+"""/history/: your own records, the summary, feedback and delete from the page."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from recognizer.records.stats import history_summary
+from recognizer.records.writer import record_save
+
+pytestmark = pytest.mark.django_db(databases=["default", "cassandra"])
+
+
+def ids_on(html: str) -> list[str]:
+    return re.findall(r'data-prediction-id="([0-9a-f-]+)"', html)
+
+
+def test_the_page_needs_a_login(client):
+    response = client.get("/history/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_it_shows_your_records_and_never_another_users(
+    user, other_user, make_record, session_client
+):
+    mine = [make_record(user, digit=d) for d in (1, 2)]
+    theirs = make_record(other_user, digit=3)
+
+    html = session_client.get("/history/").content.decode()
+
+    assert set(ids_on(html)) == {str(r.id) for r in mine}
+    assert str(theirs.id) not in html
+    assert 'href="/history/"' in session_client.get("/").content.decode()
+
+
+def test_it_pages_by_signed_cursor(user, make_record, session_client):
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    made = [make_record(user, when=start + timedelta(days=i)) for i in range(25)]
+    first = session_client.get("/history/").content.decode()
+    next_url = re.search(r'<a href="([^"]+)" id="older"', first).group(1).replace("&amp;", "&")
+    second = session_client.get(next_url).content.decode()
+
+    shown = ids_on(first) + ids_on(second)
+    newest_first = sorted(made, key=lambda r: r.upload_time, reverse=True)
+    assert shown == [str(r.id) for r in newest_first]
+    assert 'id="older"' not in second
+    # A forged cursor starts again from the top.
+    forged = session_client.get("/history/?cursor=abc")
+    assert forged.status_code == 302 and forged["Location"] == "/history/"
+
+
+def test_feedback_and_delete_from_the_page(user, other_user, make_record, session_client):
+    record = make_record(user, digit=4)
+    theirs = make_record(other_user, digit=4)
+
+    right = session_client.post(f"/history/{record.id}/feedback", {"label": "4"})
+    assert right.status_code == 302
+    html = session_client.get("/history/").content.decode()
+    assert "Confirmed right" in html
+
+    session_client.post(f"/history/{record.id}/feedback", {"label": "9"})
+    assert "Corrected: it was 9" in session_client.get("/history/").content.decode()
+
+    assert session_client.post(f"/history/{theirs.id}/feedback", {"label": "1"}).status_code == 404
+    assert session_client.post(f"/history/{theirs.id}/delete").status_code == 404
+
+    session_client.post(f"/history/{record.id}/delete")
+    assert ids_on(session_client.get("/history/").content.decode()) == []
+
+
+def test_the_summary_counts_your_feedback_overall_and_per_digit(user, make_record, session_client):
+    now = datetime.now(UTC)
+    # Two months: a closed one (its stats row is kept) and the current one (recomputed).
+    old = datetime(2025, 3, 10, tzinfo=UTC)
+    make_record(user, when=old, digit=7, corrected_label=7)
+    make_record(user, when=old + timedelta(hours=1), digit=1, corrected_label=7)
+    make_record(user, when=now - timedelta(seconds=5), digit=3, corrected_label=3)
+    make_record(user, when=now - timedelta(seconds=4), digit=5, corrected_label=6)
+    make_record(user, when=now - timedelta(seconds=3), digit=2)
+
+    summary = history_summary(user_id=user.pk, now=now)
+
+    assert summary.predictions == 5
+    assert (summary.judged, summary.right) == (4, 2)
+    by_digit = {d.digit: (d.judged, d.right) for d in summary.per_digit}
+    assert by_digit[7] == (2, 1)
+    assert by_digit[3] == (1, 1)
+    assert by_digit[6] == (1, 0)
+    assert by_digit[5] == (0, 0)
+
+    # A later record in the open month shows at once; the page shows the figures.
+    make_record(user, when=now - timedelta(seconds=1), digit=8, corrected_label=8)
+    html = session_client.get("/history/").content.decode()
+    assert 'data-predictions="6"' in html
+    assert 'data-judged="5" data-right="3"' in html
+
+
+def test_recomputing_a_month_twice_gives_the_same_row(user, make_record):
+    when = datetime(2025, 1, 5, tzinfo=UTC)
+    record = make_record(user, when=when, digit=2, corrected_label=2)
+    first = history_summary(user_id=user.pk, now=datetime.now(UTC))
+    # A replay of the same record (as the outbox may do) is the same row: nothing doubles.
+    record_save(record=record)
+    again = history_summary(user_id=user.pk, now=datetime.now(UTC))
+    assert first == again
+    assert again.predictions == 1
+
+
+def test_the_page_says_so_when_cassandra_is_down(session_client, monkeypatch):
+    from cassandra.cluster import NoHostAvailable
+
+    def down(*args, **kwargs):
+        raise NoHostAvailable("Unable to connect to any servers", {})
+
+    monkeypatch.setattr("recognizer.records.selectors.cql_execute", down)
+    response = session_client.get("/history/")
+    assert response.status_code == 503
+    assert "cannot be read right now" in response.content.decode()

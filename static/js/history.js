@@ -1,0 +1,13 @@
+'use strict';
+
+// The history page: times are stored in UTC; show each in the reader's own time zone.
+(function () {
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  for (const element of document.querySelectorAll('time[datetime]')) {
+    const moment = new Date(element.getAttribute('datetime'));
+    if (!Number.isNaN(moment.getTime())) {
+      element.textContent = format.format(moment);
+      element.title = element.getAttribute('datetime');
+    }
+  }
+})();
