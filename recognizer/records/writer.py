@@ -5,6 +5,11 @@ TEMPORARY (issue 9's branch): a minimal stand-in with the signatures of the issu
 feedback and delete can be built and tested meanwhile. It writes the four tables with
 cqlengine and has no outbox (a failed write answers ``stored: false``, as before). The
 issue-7 version (prepared statements, durable outbox) replaces this file whole on merge.
+
+Issue 10 (the admin's statistics) needs one statement from the writer, kept by whichever
+version lands: after a record's rows are written, corrected or deleted (never batched with
+them), ``day_stats_mark_changed(day=...)`` for the record's UTC day. See
+docs/DATA_MODEL.md, "Admin".
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import UTC
 
 from recognizer.db import CASSANDRA_ERRORS
 from recognizer.records import keys
+from recognizer.records.day_stats import day_stats_mark_changed
 from recognizer.records.record import PredictionRecord
 from recognizer.records.tables import (
     Prediction,
@@ -85,6 +91,8 @@ def record_save(*, record: PredictionRecord, revision: bool = False) -> SaveOutc
             username=record.username,
             **fields,
         ).save()
+        # After the rows, never batched with them: the admin's statistics of this day are stale.
+        day_stats_mark_changed(day=keys.day_bucket(record.upload_time))
     except CASSANDRA_ERRORS as exc:
         # The stand-in has no outbox: the person still gets their answer, unsaved.
         logger.error("Could not store prediction %s: %s", record.id, exc)
@@ -103,4 +111,5 @@ def record_delete(*, record: PredictionRecord) -> SaveOutcome:
         day=keys.day_bucket(record.upload_time), created=record.created
     ).delete()
     Prediction.objects.filter(id=record.id).delete()
+    day_stats_mark_changed(day=keys.day_bucket(record.upload_time))
     return SaveOutcome(record=record, stored=True)
