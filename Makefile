@@ -7,8 +7,8 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install chromium cassandra-start cassandra-stop lint check superuser cqlsh clean faults faults-single \
-	compose-cli serving-venv postgres-server test-postgres
+.PHONY: run test install chromium cassandra-start cassandra-stop lint check superuser cqlsh clean \
+	compose-cli serving-venv postgres-server test-postgres bench vegeta
 
 $(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt requirements-data.txt \
 		requirements-tools.txt
@@ -95,6 +95,20 @@ faults: install
 # The same without the three-node cluster (three 512 MB JVMs): what CI runs.
 faults-single: install
 	$(PYTHON) -m pytest -m "faults and not cluster" -s -p no:cacheprovider --durations=0 recognizer/tests/faults
+
+# vegeta, the open-loop load generator of `make bench`: a Go module, built once into Go's bin.
+VEGETA_VERSION := v12.13.0
+vegeta:
+	@if ! command -v vegeta >/dev/null && [ ! -x "$$(go env GOPATH 2>/dev/null)/bin/vegeta" ]; then \
+		command -v go >/dev/null || { echo "make bench needs Go to build vegeta"; exit 1; }; \
+		echo "Installing vegeta $(VEGETA_VERSION)..."; \
+		go install github.com/tsenart/vegeta/v12@$(VEGETA_VERSION); \
+	fi
+
+# The load benchmark: this site against the seed's design, side by side (docs/PERFORMANCE.md).
+# BENCH_KEYSPACE is created and dropped; BENCH_PORT and the next few ports are used.
+bench: install vegeta cassandra-start
+	PATH="$$(go env GOPATH)/bin:$$PATH" $(PYTHON) -m bench.load $(BENCH_ARGS)
 
 # --- Deployment checks without a container engine (docker/tests) ------------------------
 

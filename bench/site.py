@@ -1,23 +1,55 @@
-"""The site under gunicorn on 127.0.0.1, with its own SQLite file and keyspace, for benchmarks."""
+"""The site (or another WSGI app) under gunicorn on 127.0.0.1, with its own SQLite file and
+keyspace, for benchmarks. Production settings: DEBUG off, a secret key, allowed hosts."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-KEYSPACE = "bench_mnist_database"
+# Dropped when the benchmark ends, so never a keyspace anyone keeps data in.
+KEYSPACE = os.environ.get("BENCH_KEYSPACE", "bench_mnist_database")
 USERNAME = "bench"
+
+
+@dataclass(frozen=True)
+class BenchEnvironment:
+    env: dict[str, str]
+    token: str
+    password: str
+    workdir: Path
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+    started: float  # time.monotonic() when gunicorn was launched
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def workers(self) -> list[int]:
+        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        try:
+            return [int(p) for p in path.read_text().split()]
+        except OSError:
+            return []
 
 
 @dataclass(frozen=True)
@@ -35,37 +67,24 @@ def manage(*args: str, env: dict[str, str]) -> str:
     ).stdout
 
 
-def _wait_ready(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(
-                f"gunicorn exited with {server.returncode}; see var/bench-gunicorn.log"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"gunicorn did not become ready at {url}")
-
-
-def _drop_keyspace(env: dict[str, str]) -> None:
+def _drop_keyspace(env: dict[str, str], keyspace: str) -> None:
     from cassandra.cluster import Cluster
 
+    if keyspace == "mnist_database":
+        raise SystemExit("refusing to drop the site's own keyspace; set BENCH_KEYSPACE")
     cluster = Cluster(["127.0.0.1"], port=int(env.get("CASSANDRA_PORT", "9042")))
     try:
-        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}")
+        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=60)
     finally:
         cluster.shutdown()
 
 
 @contextmanager
-def running_site(*, port: int, workers: int = 2, threads: int = 2) -> Iterator[RunningSite]:
-    """gunicorn serving the site in production mode, a bench user with a token, and afterwards
-    nothing left behind: the server stopped and the keyspace dropped. Needs the local Cassandra."""
+def bench_environment(*, keyspace: str = KEYSPACE) -> Iterator[BenchEnvironment]:
+    """Production settings, a fresh SQLite file and keyspace, static files and a staff user
+    with an API token; afterwards the keyspace is dropped. Needs the local Cassandra."""
+    if keyspace == "mnist_database":
+        raise SystemExit("the benchmark drops its keyspace: set BENCH_KEYSPACE to another one")
     (ROOT / "var").mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="bench-", dir=ROOT / "var"))
     password = uuid.uuid4().hex
@@ -75,11 +94,12 @@ def running_site(*, port: int, workers: int = 2, threads: int = 2) -> Iterator[R
         # Production settings over plain HTTP on 127.0.0.1: no redirect to HTTPS.
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SQLITE_PATH": str(workdir / "db.sqlite3"),
-        "CASSANDRA_KEYSPACE": KEYSPACE,
+        "CASSANDRA_KEYSPACE": keyspace,
         "DJANGO_LOG_LEVEL": "WARNING",
     }
-    print(f"Preparing {KEYSPACE}, static files and a bench user...", flush=True)
+    print(f"Preparing keyspace {keyspace}, static files and a staff user...", flush=True)
     manage("migrate", "--noinput", env=env)
     manage("createcachetable", env=env)  # the prediction rate limit counts there
     manage("sync_cassandra", env=env)
@@ -88,19 +108,85 @@ def running_site(*, port: int, workers: int = 2, threads: int = 2) -> Iterator[R
         "createsuperuser", "--noinput", "--username", USERNAME, "--email", "bench@example.invalid",
         env={**env, "DJANGO_SUPERUSER_PASSWORD": password},
     )  # fmt: skip
-    token = manage("api_token", USERNAME, env=env).strip()
-    log = (ROOT / "var" / "bench-gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "mnistsite.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    token = manage("api_token", USERNAME, env=env).strip().split()[-1]
     try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_ready(f"{url}/readyz", server)
-        yield RunningSite(url=url, pid=server.pid, env=env, token=token, password=password)
+        yield BenchEnvironment(env=env, token=token, password=password, workdir=workdir)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-        _drop_keyspace(env)
+        _drop_keyspace(env, keyspace)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def wait_ready(url: str, server: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise SystemExit(f"gunicorn did not become ready at {url}; see {log}")
+
+
+@contextmanager
+def gunicorn(
+    app: str,
+    *,
+    port: int,
+    env: dict[str, str],
+    args: Sequence[str] = (),
+    ready_path: str | None = "/healthz",
+    name: str = "site",
+) -> Iterator[Server]:
+    """``gunicorn app`` on 127.0.0.1:port, stopped (SIGTERM, then SIGKILL) afterwards."""
+    log = ROOT / "var" / f"bench-gunicorn-{name}.log"
+    handle = log.open("w")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         *args],
+        cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log, started=started)
+    try:
+        if ready_path is not None:
+            wait_ready(server.url + ready_path, process, log)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        # Workers stuck past the master's graceful timeout would keep the port: end the
+        # server's own process group (its master and workers, nothing else).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        handle.close()
+
+
+@contextmanager
+def running_site(*, port: int, workers: int = 2, threads: int = 2) -> Iterator[RunningSite]:
+    """gunicorn serving the site in production mode, a bench user with a token, and afterwards
+    nothing left behind: the server stopped and the keyspace dropped. Needs the local Cassandra."""
+    with (
+        bench_environment() as bench,
+        gunicorn(
+            "mnistsite.wsgi",
+            port=port,
+            env=bench.env,
+            args=["--workers", str(workers), "--threads", str(threads)],
+            ready_path="/readyz",
+        ) as server,
+    ):
+        yield RunningSite(
+            url=server.url,
+            pid=server.pid,
+            env=bench.env,
+            token=bench.token,
+            password=bench.password,
+        )

@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     # The Cassandra engine must come first: it registers the cqlengine connection
     # before other apps import their models.
     "django_cassandra_engine",
-    "django.contrib.admin",
+    "recognizer.admin_site.AdminConfig",  # django.contrib.admin with the history views
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

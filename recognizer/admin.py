@@ -1,3 +1,6 @@
+"""Stock admin pages for what lives in SQLite; predictions have their own views
+(``admin_site``, ``admin_views``)."""
+
 from django.contrib import admin
 
 from recognizer.models import ApiToken

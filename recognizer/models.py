@@ -11,6 +11,7 @@ from recognizer.records.tables import (  # noqa: F401
     Prediction,
     PredictionByDay,
     PredictionByUser,
+    PredictionDayStats,
     PredictionMonthByUser,
     PredictionStatsByUser,
 )

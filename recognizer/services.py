@@ -108,9 +108,9 @@ def prediction_id_for(*, user: AbstractBaseUser, client_id: uuid.UUID) -> uuid.U
 
 
 def serving_warm_up() -> None:
-    """Ready a serving process at boot (``mnistsite/wsgi.py``, in each gunicorn worker after
-    the fork): load the model and connect to Cassandra with the writer's statements
-    prepared, so that the first requests pay for neither.
+    """Ready a serving process at boot (gunicorn.conf.py's ``post_worker_init``, in each
+    worker after the fork): load the model and connect to Cassandra with the writer's
+    statements prepared, so that the first requests pay for neither.
 
     Neither failure stops the site: a missing or corrupt model is one clear log line (and
     predictions and ``/readyz`` answer 503 until there is one); an unreachable Cassandra is

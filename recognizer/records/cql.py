@@ -20,6 +20,7 @@ from cassandra.query import UNSET_VALUE, PreparedStatement
 
 from recognizer.db import cassandra_keyspace, cassandra_session
 from recognizer.records import keys
+from recognizer.records.day_stats import day_stats_mark_changed
 from recognizer.records.record import PredictionRecord
 
 # Errors that replaying will never cure (a payload that does not decode or bind): the
@@ -256,4 +257,8 @@ def operation_apply(operation: Operation) -> PredictionRecord:
             errors.append(exc)
     if errors:
         raise errors[0]
+    # After the rows, never batched with them: the admin's statistics of this day are
+    # stale (issue 10, docs/DATA_MODEL.md "Admin"). A failure here fails the operation,
+    # which the outbox then repeats whole (rewriting the rows is harmless).
+    day_stats_mark_changed(day=keys.day_bucket(record.upload_time))
     return record

@@ -129,3 +129,27 @@ class PredictionStatsByUser(DjangoCassandraModel):
 
     class Meta:
         get_pk_field = "month"
+
+
+class PredictionDayStats(DjangoCassandraModel):
+    """The admin's statistics of one UTC day, per model version: a cache, never the truth.
+
+    ``stats`` is recomputed from the day's partition of ``predictions_by_day``, so a
+    replayed or retried write can never count twice (as a counter would). The writer sets
+    ``changed`` to a fresh ``now()`` after every write to a day; the cache is fresh while
+    ``computed_for`` equals it (see ``day_stats`` and docs/DATA_MODEL.md). One partition
+    per year keeps a range of days one read.
+    """
+
+    __table_name__ = "prediction_day_stats"
+
+    year = columns.Integer(partition_key=True)
+    day = columns.Date(primary_key=True, clustering_order="DESC")
+
+    changed = columns.TimeUUID()
+    computed_for = columns.TimeUUID()
+    # JSON: {model_version: {"n", "digits", "unsure", "feedback", "agree", "confusion"}}.
+    stats = columns.Text()
+
+    class Meta:
+        get_pk_field = "day"

@@ -9,6 +9,8 @@ test modules run.
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import tempfile
 import uuid
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from recognizer.records.tables import Prediction
@@ -425,3 +428,25 @@ def test_the_page_looks_right_and_logs_no_errors(page, phone, console_errors):
         predict_and_read(view)
         view.screenshot(path=folder / name, full_page=True)
     assert console_errors == []
+
+
+def test_a_hidpi_screen_uploads_280_pixels_and_is_recognised(
+    browser, live_server, painter, console_errors
+):
+    # The model can use no more than a 280 px drawing holds; a 2x screen's 560 px bitmap would
+    # cost the server four times the decoding (docs/PERFORMANCE.md, "Profile").
+    page = open_page(browser, console_errors, viewport=DESKTOP, device_scale_factor=2)
+    log_in(page, live_server)
+    instant_off(page)
+    sent = []
+    page.on(
+        "request",
+        lambda request: sent.append(request.post_data_json) if "/api/" in request.url else None,
+    )
+    draw_with_mouse(page, strokes_for(4, seed=15, size=170, center=(150, 130)))
+    answer, _ = predict_and_read(page)
+    assert page.evaluate("document.getElementById('canvas').width") == 560
+    upload = Image.open(io.BytesIO(base64.b64decode(sent[-1]["image"].partition(",")[2])))
+    assert upload.size == (280, 280)
+    assert answer == 4
+    page.context.close()

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFile, features
 
 from recognizer import preprocessing as pp
-from recognizer.tests.images import png_bytes, png_declaring
+from recognizer.tests.images import png_bytes, png_chunk, png_declaring
 from training.strokes import (
     TEMPLATES,
     drawn_digit,
@@ -211,7 +211,7 @@ def test_a_tiny_png_declaring_100000x100000_pixels_is_too_large_without_allocati
     assert len(data) < 100
     tracemalloc.start()
     try:
-        with pytest.raises(pp.ImageTooLarge, match="100000x100000 pixels; the limit is 4096x4096"):
+        with pytest.raises(pp.ImageTooLarge, match="100000x100000 pixels; the limit is 2048x2048"):
             pp.preprocess(data)
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -220,8 +220,61 @@ def test_a_tiny_png_declaring_100000x100000_pixels_is_too_large_without_allocati
 
 
 def test_the_pixel_count_limit_applies_too():
-    with pytest.raises(pp.ImageTooLarge, match="limit is 16,000,000 pixels"):
-        pp.preprocess(png_declaring(4096, 4096))
+    with pytest.raises(pp.ImageTooLarge, match="limit is 4,000,000 pixels"):
+        pp.preprocess(png_declaring(2048, 2000))
+
+
+def test_a_png_that_would_inflate_past_8_mb_is_too_large():
+    # 2000x1500 is within the pixel limits, but as RGBA it inflates to 11 MB.
+    header = struct.pack(">IIBBBBB", 2000, 1500, 8, 6, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IEND", b"")
+    with pytest.raises(pp.ImageTooLarge, match="4 bytes .11 MB decoded.; the limit is 8 MB"):
+        pp.preprocess(data)
+    assert pp.declared_size(png_declaring(2000, 1500), "PNG").decoded_bytes == 3_000_000
+
+
+def test_a_large_progressive_jpeg_is_too_large_but_a_baseline_one_is_shrunk():
+    image = on_white(canvas_rgba()).resize((1800, 1800))
+    progressive, baseline = io.BytesIO(), io.BytesIO()
+    image.save(progressive, format="JPEG", progressive=True)
+    image.save(baseline, format="JPEG")
+    with pytest.raises(pp.ImageTooLarge, match="progressive JPEG of 1800x1800"):
+        pp.preprocess(progressive.getvalue())
+    assert pp.preprocess(baseline.getvalue()).max() == pytest.approx(1.0)
+
+
+def test_a_real_4000x4000_png_is_refused_before_it_is_decoded():
+    # Issue 8: an 82 KB PNG of 4000x4000 pixels used to cost ~0.9 s and ~180 MB to preprocess.
+    image = Image.new("L", (4000, 4000), 255)
+    ImageDraw.Draw(image).line([(1000, 500), (2000, 3500), (3000, 500)], fill=0, width=200)
+    data = png_bytes(image, optimize=True)
+    assert len(data) < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(pp.ImageTooLarge, match="4000x4000 pixels; the limit is 2048x2048"):
+            pp.preprocess(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000  # the 16 M pixels were never allocated
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "JPEG"])
+def test_a_large_accepted_upload_is_shrunk_while_decoding(image_format):
+    # The largest accepted side, drawn like the canvas: the work copy is at most 1024 px a side
+    # (a JPEG decoded at a reduced DCT scale, a PNG box-averaged) and the digit is the same.
+    small = on_white(canvas_rgba()).convert("L")
+    large = small.resize((2000, 2000), Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    large.save(buffer, format=image_format)
+    data = buffer.getvalue()
+    page = pp.page_from_image(pp.decode_image(data))
+    assert max(page.height, page.width) <= pp.WORK_MAX_SIDE
+    if image_format == "JPEG":
+        assert pp.decode_image(data).size == (1000, 1000)  # libjpeg scaled it by 1/2
+    result = pp.preprocess(data)
+    reference = pp.preprocess(png_bytes(small))
+    assert np.abs(result - reference).mean() < 0.03
 
 
 def test_a_jpeg_declaring_a_huge_frame_is_too_large():
@@ -232,7 +285,34 @@ def test_a_jpeg_declaring_a_huge_frame_is_too_large():
 def test_pillows_own_bomb_guard_is_mapped_to_too_large():
     # With our limits lifted, Pillow's DecompressionBombError must still not escape.
     with pytest.raises(pp.ImageTooLarge):
-        pp.preprocess(png_declaring(100_000, 100_000), max_side=10**6, max_pixels=10**12)
+        pp.preprocess(
+            png_declaring(100_000, 100_000),
+            max_side=10**6,
+            max_pixels=10**12,
+            max_decoded_bytes=10**12,
+        )
+
+
+def test_a_canvas_is_composited_only_where_it_is_opaque(reference):
+    # The page is cropped to its opaque pixels before compositing; the answer must be the same as
+    # working on the whole page, also when the ink touches the edge (no crop then).
+    page = pp.page_from_image(pp.decode_image(png_bytes(canvas_rgba())))
+    assert max(page.paper.shape) < 280 and (page.height, page.width) == (280, 280)
+    whole = pp.flatten_onto_white(canvas_rgba())
+    chained = pp.center_by_mass(
+        pp.stretch_contrast(
+            pp.fit_into_box(
+                pp.normalize_stroke_width(
+                    pp.fit_into_box(pp.crop_to_ink(pp.to_ink(whole)), box=pp.WORK_SIDE)
+                )
+            )
+        )
+    )
+    np.testing.assert_array_equal(reference, chained)
+    edge = [[(0.0, 20.0), (0.0, 260.0), (120.0, 260.0)]]
+    at_edge = canvas_rgba(edge)
+    assert at_edge.getbbox(alpha_only=True)[0] == 0
+    assert pp.preprocess(png_bytes(at_edge)).max() == pytest.approx(1.0)
 
 
 def test_the_limits_are_parameters():

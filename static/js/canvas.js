@@ -37,6 +37,9 @@
   const INSTANT_KEY = 'mnistsite.instant';
   const IDLE_MESSAGE = 'Draw a digit, then press Predict.';
   const THINKING = 'Thinking…';
+  // The model sees a 20x20 box, so a 280 px upload holds all it can use; a 2x or 3x screen's
+  // bitmap would cost the server 4-9 times the decoding (docs/PERFORMANCE.md, "Profile").
+  const UPLOAD_SIDE = 280;
 
   // Each stroke is an array of [x, y] in 0..1 of the canvas side.
   const strokes = [];
@@ -67,6 +70,19 @@
     }
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     redraw();
+  }
+
+  function uploadImage() {
+    if (canvas.width <= UPLOAD_SIDE) {
+      return canvas.toDataURL('image/png');
+    }
+    const copy = document.createElement('canvas');
+    copy.width = UPLOAD_SIDE;
+    copy.height = Math.round((UPLOAD_SIDE * canvas.height) / canvas.width);
+    const copyCtx = copy.getContext('2d');
+    copyCtx.imageSmoothingQuality = 'high';
+    copyCtx.drawImage(canvas, 0, 0, copy.width, copy.height);
+    return copy.toDataURL('image/png');
   }
 
   function penSetup() {
@@ -449,7 +465,7 @@
       predictionId = newId();
     }
     const sentRevision = revision;
-    const body = JSON.stringify({ image: canvas.toDataURL('image/png'), id: predictionId });
+    const body = JSON.stringify({ image: uploadImage(), id: predictionId });
     setBusy(true);
     showMessage(THINKING, 'idle');
     let answer = null;

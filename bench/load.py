@@ -1,0 +1,971 @@
+"""Speed under load: this site against the 2019 prototype's design, side by side in one run.
+
+    make bench                       # installs vegeta, then runs this with the defaults
+    .venv/bin/python -m bench.load [--designs site,seed] [--rounds 2] [--step-seconds 10]
+    .venv/bin/python -m bench.load --designs site:gthread,site:sync,site:gevent,seed
+
+Both designs run under gunicorn on 127.0.0.1 with the same worker class and count, the same
+model file and the same local Cassandra keyspace (``BENCH_KEYSPACE``, created and dropped),
+the site with production settings and a staff user's API token. ``seed`` is
+``bench/seed_app.py``: per request it writes the PNG to disk, resizes the whole canvas to 28x28,
+calls ``model.predict`` and runs one un-prepared INSERT.
+
+1. First prediction: from launching gunicorn to the first answered prediction.
+2. Server time: drawings sent one at a time, alternating between designs; the site's stages come
+   from its ``Server-Timing`` header, and decoding is split from the geometry in-process.
+3. Load: vegeta sends real drawn digits (280x280 PNG data URLs, as the page uploads them) in an
+   OPEN loop at fixed rates - requests leave on schedule whether or not earlier ones were
+   answered, so a slow server cannot slow the clock and hide its tail. The rate climbs until the
+   design saturates (under 90% of the offered rate answered 200, over 1% errors, or p99 over
+   2 s); steps alternate between the designs, and the ladder runs ``--rounds`` times (the later
+   rounds finer, around the first round's peak). Each step reports requests/s, p50/p95/p99,
+   errors, new ``mnist1`` rows (which must equal the 200s), each worker's CPU and resident
+   memory, Cassandra's and vegeta's CPU, and how busy the rest of the machine was.
+4. Half load: each site design at half of its own peak throughput, for p99.
+5. Page weight and static-file headers, as a browser with a session sees them.
+
+Every loop is bounded in count and time; all traffic stays on 127.0.0.1. Writes the "Serving",
+"Load" and "Page weight" sections of docs/PERFORMANCE.md (and "Worker model" when several site
+designs ran), and the raw figures to var/bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import runpy
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from bench import image_limits
+from bench.docs import percentile, write_section
+from bench.site import KEYSPACE, ROOT, USERNAME, BenchEnvironment, Server, bench_environment
+from bench.site import gunicorn as gunicorn_server
+from training.strokes import drawn_digit_png
+
+MODEL = ROOT / "recognizer" / "ml" / "mnist_cnn.keras"
+VEGETA_VERSION = "v12.13.0"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# A step past any of these is saturated: the ladder stops climbing for that design.
+MIN_ANSWERED_SHARE = 0.90
+MAX_ERROR_SHARE = 0.01
+MAX_P99_MS = 2000.0
+MAX_STEPS = 12
+# A slow design's step lasts long enough for this many requests, so its peak is not a guess
+# from a handful of answers (the seed's design manages a few per second).
+MIN_REQUESTS_PER_STEP = 40
+MAX_STEP_SECONDS = 40
+LIMITS_PROSE = (
+    "past 2048 px a side, 4,000,000 pixels, or 8 MB once decoded (2 M pixels of RGBA; 2 MB "
+    "for a progressive JPEG, which libjpeg decodes whole) an upload is refused (413) from its "
+    "header, before a pixel is decoded; what is accepted is shrunk while decoding to at most "
+    "1024 px a side (a baseline JPEG by libjpeg's DCT scaling through Pillow's `draft`, a PNG "
+    "by a box `reduce` after inflating). The API refuses bodies over 2 MB before reading them. "
+    "CPU time is what an upload costs the server; wall time also says how busy the machine was."
+)
+REQUEST_TIMEOUT_S = 10
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])
+    return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
+
+
+def cassandra_pids(port: int = 9042) -> list[int]:
+    """The Cassandra JVM listening on 127.0.0.1:``port`` (read only: its CPU is part of each
+    request's cost). Other Cassandra nodes on the machine are other people's work."""
+    listening = set()
+    for table in ("/proc/net/tcp",):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, _, hex_port = fields[1].rpartition(":")
+            # 127.0.0.1 (or every address): other nodes listen on 127.0.0.2 and so on.
+            on_loopback_one = address in ("0100007F", "00000000")
+            if fields[3] == "0A" and int(hex_port, 16) == port and on_loopback_one:
+                listening.add(f"socket:[{fields[9]}]")
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if b"CassandraDaemon" not in (entry / "cmdline").read_bytes():
+                continue
+            if any(os.readlink(fd) in listening for fd in (entry / "fd").iterdir()):
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+class Meter:
+    """CPU seconds and peak RSS of a set of processes over an interval, and the whole machine's."""
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+        self.peak_rss: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.25):
+            for pids in self.groups.values():
+                for pid in pids:
+                    self.peak_rss[pid] = max(self.peak_rss.get(pid, 0.0), rss_mb(pid))
+
+    def __enter__(self) -> Meter:
+        self._cpu0 = {pid: cpu_seconds(pid) for pids in self.groups.values() for pid in pids}
+        self._machine0 = machine_busy_seconds()
+        self._self0 = time.process_time()
+        self._wall0 = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.wall = time.monotonic() - self._wall0
+        busy1, total1 = machine_busy_seconds()
+        self.machine_busy = busy1 - self._machine0[0]
+        self.machine_cores = (total1 - self._machine0[1]) / self.wall
+        # A process that ended meanwhile (another engineer's Cassandra) counts as nothing.
+        self.cpu = {
+            pid: max(0.0, cpu_seconds(pid) - self._cpu0.get(pid, 0.0))
+            for pids in self.groups.values()
+            for pid in pids
+        }
+        self.cpu_self = time.process_time() - self._self0
+
+    def group_cpu(self, name: str) -> float:
+        return sum(self.cpu.get(pid, 0.0) for pid in self.groups[name])
+
+
+# --- the load generator --------------------------------------------------------------------------
+
+
+def find_vegeta() -> str:
+    found = shutil.which("vegeta") or str(Path.home() / "go" / "bin" / "vegeta")
+    if not Path(found).is_file():
+        raise SystemExit(
+            "vegeta is not installed: `make bench` installs it "
+            f"(go install github.com/tsenart/vegeta/v12@{VEGETA_VERSION})."
+        )
+    return found
+
+
+@dataclass
+class Step:
+    design: str
+    round: int
+    rate: float  # offered requests/s
+    seconds: float
+    span: float = 0.0  # first send to last answer
+    requests: int = 0
+    ok: int = 0
+    codes: dict[str, int] = field(default_factory=dict)
+    p50: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    new_rows: int = 0
+    worker_cpu: list[float] = field(default_factory=list)  # % of one core, per worker
+    worker_rss: list[float] = field(default_factory=list)  # MB, peak
+    master_cpu: float = 0.0
+    cassandra_cpu: float = 0.0
+    vegeta_cpu: float = 0.0
+    others_cpu: float = 0.0  # the rest of the machine: other engineers, the bench itself
+    machine_busy: float = 0.0  # % of all cores
+    wall: float = 0.0  # seconds the CPU figures were measured over
+
+    def cpu_ms_per_answer(self, percent: float) -> float:
+        """CPU milliseconds per 200 of a process group that used ``percent`` of one core."""
+        return percent / 100 * self.wall / max(self.ok, 1) * 1000
+
+    @property
+    def ok_per_s(self) -> float:
+        """Throughput: 200s over the time from the first send to the last answer, so answers
+        that trail in after the step (a queue building up) do not count as keeping up."""
+        return self.ok / max(self.span, self.seconds)
+
+    @property
+    def errors(self) -> int:
+        return self.requests - self.ok
+
+    @property
+    def saturated(self) -> bool:
+        return (
+            self.ok_per_s < MIN_ANSWERED_SHARE * self.rate
+            or self.errors > MAX_ERROR_SHARE * max(self.requests, 1)
+            or self.p99 > MAX_P99_MS
+        )
+
+
+def attack(vegeta: str, targets: Path, *, rate: float, seconds: float, out: Path) -> None:
+    """One open-loop step: ``rate`` requests/s for ``seconds``, results into ``out``."""
+    process = subprocess.run(
+        [vegeta, "attack", "-format=json", f"-targets={targets}", f"-rate={round(rate)}/1s",
+         f"-duration={seconds:g}s", f"-timeout={REQUEST_TIMEOUT_S}s", "-max-workers=2000",
+         f"-output={out}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=seconds + REQUEST_TIMEOUT_S + 30,
+    )  # fmt: skip
+    if process.returncode != 0:
+        raise SystemExit(f"vegeta failed: {process.stderr.decode()[-2000:]}")
+
+
+def _seconds(timestamp: str) -> float:
+    """Seconds of an RFC 3339 timestamp with nanoseconds (vegeta's), within the day suffices."""
+    clock = timestamp.partition("T")[2].rstrip("Z")
+    clock = re.split(r"[+-]", clock)[0]
+    hours, minutes, seconds = clock.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def results(vegeta: str, out: Path) -> tuple[list[float], dict[str, int], float]:
+    """Latencies (ms, from the scheduled send), status codes, and the span in seconds from the
+    first send to the last answer (what the throughput is measured over)."""
+    encoded = subprocess.run(
+        [vegeta, "encode", "--to", "json", str(out)], capture_output=True, check=True, timeout=60
+    ).stdout
+    out.unlink(missing_ok=True)
+    latencies, codes, first, last = [], {}, float("inf"), 0.0
+    for line in encoded.splitlines():
+        result = json.loads(line)
+        latencies.append(result["latency"] / 1e6)
+        code = str(result["code"]) if result["code"] else "no answer"
+        codes[code] = codes.get(code, 0) + 1
+        sent = _seconds(result["timestamp"])
+        first, last = min(first, sent), max(last, sent + result["latency"] / 1e9)
+    return latencies, codes, max(last - first, 1e-9)
+
+
+def write_targets(path: Path, url: str, bodies: list[bytes], headers: dict[str, str]) -> None:
+    with path.open("w") as handle:
+        for body in bodies:
+            target = {
+                "method": "POST",
+                "url": url,
+                "body": base64.b64encode(body).decode(),
+                "header": {name: [value] for name, value in headers.items()},
+            }
+            handle.write(json.dumps(target) + "\n")
+
+
+# --- designs -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Design:
+    name: str  # "site", "site:sync", "seed", ...
+    app: str
+    worker_class: str
+    workers: int
+    threads: int
+    port: int
+    headers: dict[str, str]
+    server: Server | None = None
+    targets: Path | None = None
+    first_prediction_s: float = float("nan")
+    first_request_ms: float = float("nan")
+    worker_boot_rss: list[float] = field(default_factory=list)
+
+    @property
+    def is_site(self) -> bool:
+        return self.app == "mnistsite.wsgi"
+
+    def gunicorn_args(self) -> list[str]:
+        args = ["--workers", str(self.workers), "--worker-class", self.worker_class]
+        if self.worker_class == "gthread":
+            args += ["--threads", str(self.threads)]
+        if self.worker_class == "gevent":
+            args += ["--worker-connections", "200"]
+        if not self.is_site:
+            args += ["--config", str(ROOT / "bench" / "seed_gunicorn.conf.py"), "--timeout", "120"]
+        return args
+
+
+def site_config() -> dict[str, object]:
+    """The worker settings of the repository's gunicorn.conf.py (the seed is served the same)."""
+    values = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return {k: values[k] for k in ("workers", "worker_class", "threads")}
+
+
+def make_designs(names: list[str], token: str, base_port: int) -> list[Design]:
+    config = site_config()
+    designs = []
+    for index, name in enumerate(names):
+        kind, _, worker = name.partition(":")
+        worker_class, _, threads = worker.partition(":")
+        if kind not in ("site", "seed"):
+            raise SystemExit(f"unknown design {name!r}: use site[:class] or seed[:class]")
+        designs.append(
+            Design(
+                name=name,
+                app="mnistsite.wsgi" if kind == "site" else "bench.seed_app:application",
+                worker_class=worker_class or str(config["worker_class"]),
+                workers=int(config["workers"]),
+                threads=int(threads or config["threads"]),
+                port=base_port + index,
+                headers={"Content-Type": "application/json"}
+                | ({"Authorization": f"Token {token}"} if kind == "site" else {}),
+            )
+        )
+    return designs
+
+
+def post(url: str, body: bytes, headers: dict[str, str], connection=None):
+    """POST on a kept-alive connection; (status, headers, body, connection)."""
+    parts = urllib.parse.urlsplit(url)
+    if connection is None:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("POST", parts.path, body=body, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    if response.getheader("Connection", "").lower() == "close":
+        connection.close()
+        connection = None
+    return response.status, dict(response.getheaders()), payload, connection
+
+
+def first_prediction(design: Design, body: bytes, deadline_s: float = 120) -> None:
+    """Seconds from launching gunicorn to the first answered prediction, polling every 20 ms."""
+    assert design.server is not None
+    url = design.server.url + ("/api/v1/predict" if design.is_site else "/")
+    stop = time.monotonic() + deadline_s
+    while time.monotonic() < stop:
+        if design.server.process.poll() is not None:
+            raise SystemExit(f"{design.name}: gunicorn exited; see {design.server.log}")
+        sent = time.monotonic()
+        try:
+            status, _, _, connection = post(url, body, design.headers)
+        except OSError:
+            time.sleep(0.02)
+            continue
+        if connection is not None:
+            connection.close()
+        if status == 200:
+            design.first_prediction_s = time.monotonic() - design.server.started
+            design.first_request_ms = (time.monotonic() - sent) * 1000
+            design.worker_boot_rss = [rss_mb(pid) for pid in design.server.workers()]
+            return
+        time.sleep(0.02)
+    raise SystemExit(f"{design.name} answered no prediction within {deadline_s:.0f} s")
+
+
+# --- phases --------------------------------------------------------------------------------------
+
+
+def server_time(
+    designs: list[Design], bodies: list[bytes], pngs: list[bytes], pngs_2x: list[bytes]
+) -> dict:
+    """Requests one at a time, alternating between designs; stages from Server-Timing."""
+    from recognizer import preprocessing
+
+    results: dict[str, dict[str, list[float]]] = {d.name: {"round_trip": []} for d in designs}
+    connections = {d.name: None for d in designs}
+    for index, body in enumerate(bodies):
+        for design in designs:
+            assert design.server is not None
+            url = design.server.url + ("/api/v1/predict" if design.is_site else "/")
+            started = time.perf_counter()
+            status, headers, _, connections[design.name] = post(
+                url, body, design.headers, connections[design.name]
+            )
+            results[design.name]["round_trip"].append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                raise SystemExit(f"{design.name} answered {status} during the server-time phase")
+            timing = headers.get("Server-Timing")
+            if timing:
+                total = 0.0
+                for part in timing.split(","):
+                    name, _, duration = part.strip().partition(";dur=")
+                    results[design.name].setdefault(name, []).append(float(duration))
+                    total += float(duration)
+                results[design.name].setdefault("server total", []).append(total)
+        if (index + 1) % 50 == 0:
+            print(f"  server time: {index + 1}/{len(bodies)} drawings", flush=True)
+    # Decoding against geometry, in this process on the same drawings (not in Server-Timing).
+    split: dict[str, list[float]] = {}
+    for label, drawings in (("as sent", pngs), ("a 560x560 (2x) bitmap", pngs_2x)):
+        for png in drawings * 2:
+            t0 = time.perf_counter()
+            page = preprocessing.page_from_image(preprocessing.decode_image(png))
+            t1 = time.perf_counter()
+            preprocessing.field_from_page(page)
+            t2 = time.perf_counter()
+            split.setdefault(f"decode, {label}", []).append((t1 - t0) * 1000)
+            split.setdefault(f"geometry, {label}", []).append((t2 - t1) * 1000)
+    return {"designs": results, "in_process": split}
+
+
+def run_step(
+    design: Design, vegeta: str, *, rate: float, seconds: float, round_: int, count_rows
+) -> Step:
+    assert design.server is not None and design.targets is not None
+    step = Step(design=design.name, round=round_, rate=rate, seconds=seconds)
+    rows_before = count_rows()
+    groups = {
+        "workers": design.server.workers(),
+        "master": [design.server.pid],
+        "cassandra": cassandra_pids(int(os.environ.get("CASSANDRA_PORT", "9042"))),
+    }
+    out = design.targets.with_suffix(".bin")
+    process_cpu_from_children()
+    with Meter(groups) as meter:
+        attack(vegeta, design.targets, rate=rate, seconds=seconds, out=out)
+        vegeta_cpu = process_cpu_from_children()
+    latencies, codes, step.span = results(vegeta, out)
+    # Timed-out requests may still be finishing on the server: let them land before counting.
+    if codes.get("no answer"):
+        time.sleep(3)
+    step.new_rows = count_rows() - rows_before
+    step.requests = len(latencies)
+    step.ok = codes.get("200", 0)
+    step.codes = codes
+    step.p50, step.p95, step.p99 = (percentile(latencies, q) for q in (50, 95, 99))
+    wall = step.wall = meter.wall
+    step.worker_cpu = [100 * meter.cpu[pid] / wall for pid in groups["workers"]]
+    step.worker_rss = [meter.peak_rss.get(pid, 0.0) for pid in groups["workers"]]
+    step.master_cpu = 100 * meter.group_cpu("master") / wall
+    step.cassandra_cpu = 100 * meter.group_cpu("cassandra") / wall
+    step.vegeta_cpu = 100 * vegeta_cpu / wall
+    ours = sum(meter.cpu.values()) + vegeta_cpu
+    step.others_cpu = 100 * max(0.0, meter.machine_busy - ours) / wall
+    step.machine_busy = 100 * meter.machine_busy / (wall * meter.machine_cores)
+    return step
+
+
+_children_cpu_seen = 0.0
+
+
+def process_cpu_from_children() -> float:
+    """CPU seconds of reaped children (vegeta) since the last call."""
+    global _children_cpu_seen
+    times = os.times()
+    total = times.children_user + times.children_system
+    delta, _children_cpu_seen = total - _children_cpu_seen, total
+    return delta
+
+
+def describe(step: Step) -> str:
+    codes = ", ".join(f"{k}: {v}" for k, v in sorted(step.codes.items()) if k != "200")
+    return (
+        f"{step.design:>12} r{step.round} {step.rate:7.1f}/s -> {step.ok_per_s:7.1f} ok/s  "
+        f"p50 {step.p50:7.1f}  p95 {step.p95:7.1f}  p99 {step.p99:7.1f} ms  "
+        f"errors {step.errors}{' (' + codes + ')' if codes else ''}  "
+        f"rows {step.new_rows}/{step.ok}  "
+        f"workers CPU {'+'.join(f'{c:.0f}' for c in step.worker_cpu)}%  "
+        f"RSS {'/'.join(f'{m:.0f}' for m in step.worker_rss)} MB  "
+        f"({step.cpu_ms_per_answer(sum(step.worker_cpu)):.1f} ms/answer)  "
+        f"Cassandra {step.cassandra_cpu:.0f}%  vegeta {step.vegeta_cpu:.0f}%  "
+        f"others {step.others_cpu:.0f}%{'  SATURATED' if step.saturated else ''}"
+    )
+
+
+def ladders(designs, vegeta, args, count_rows) -> list[Step]:
+    """Alternate designs step by step, climbing each design's rate until it saturates."""
+    steps: list[Step] = []
+    start = {d.name: round(args.site_start if d.is_site else args.seed_start) for d in designs}
+    for round_ in range(1, args.rounds + 1):
+        if round_ == 1:
+            rates = {d.name: start[d.name] for d in designs}
+            factor = 1.5
+        else:
+            # Finer steps around what the earlier rounds found.
+            best = {d.name: max(s.ok_per_s for s in steps if s.design == d.name) for d in designs}
+            rates = {name: max(start[name], round(0.7 * best[name])) for name in best}
+            factor = 1.15
+        climbing = list(designs)
+        # A design that has saturated keeps running at its best rate so far, step for step with
+        # those still climbing: every design is then measured through the same stretch of time,
+        # so a quieter (or busier) minute on this shared machine cannot favour one of them.
+        pacing: list[Design] = []
+        for index in range(MAX_STEPS):
+            if not climbing:
+                break
+            for design in [d for d in designs if d in climbing or d in pacing]:
+                if design in climbing:
+                    rate = rates[design.name]
+                else:
+                    best = max(s.ok_per_s for s in steps if s.design == design.name)
+                    rate = max(1, round(best))
+                seconds = min(
+                    MAX_STEP_SECONDS, max(args.step_seconds, MIN_REQUESTS_PER_STEP / rate)
+                )
+                state = "" if design in climbing else " (saturated: pacing at its best)"
+                print(
+                    f"  round {round_}/{args.rounds}, step {index + 1}: {design.name} at "
+                    f"{rate:g}/s for {seconds:g} s{state}...",
+                    flush=True,
+                )
+                step = run_step(
+                    design,
+                    vegeta,
+                    rate=rate,
+                    seconds=seconds,
+                    round_=round_,
+                    count_rows=count_rows,
+                )
+                steps.append(step)
+                print("   " + describe(step), flush=True)
+                if design in climbing and step.saturated:
+                    climbing.remove(design)
+                    pacing.append(design)
+                elif design in climbing:
+                    rates[design.name] = max(rate + 1, round(rate * factor))
+            if index == MAX_STEPS - 1 and climbing:
+                print(f"  stopped after {MAX_STEPS} steps without saturating: {climbing}")
+    return steps
+
+
+def peak(steps: list[Step], design: str) -> Step:
+    return max((s for s in steps if s.design == design), key=lambda s: s.ok_per_s)
+
+
+def sustained(steps: list[Step], design: str) -> Step | None:
+    good = [s for s in steps if s.design == design and not s.saturated]
+    return max(good, key=lambda s: s.rate) if good else None
+
+
+# --- page weight ---------------------------------------------------------------------------------
+
+
+def page_weight(url: str, password: str) -> dict:
+    """The canvas page's first load (HTML, CSS, JS) as a browser with a session fetches it."""
+    parts = urllib.parse.urlsplit(url)
+
+    def get(path: str, cookies: str = "", encoding: str = "br, gzip") -> http.client.HTTPResponse:
+        # A connection per request: a kept-alive one may be closed by the server between two.
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection.request("GET", path, headers={"Accept-Encoding": encoding, "Cookie": cookies})
+        return connection.getresponse()
+
+    response = get("/accounts/login/", encoding="identity")
+    html = response.read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    token = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
+    cookie = f"csrftoken={token.group(1)}"
+    body = urllib.parse.urlencode(
+        {"username": USERNAME, "password": password, "csrfmiddlewaretoken": csrf}
+    )
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request(
+        "POST", "/accounts/login/", body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+                 "Referer": url + "/accounts/login/"},
+    )  # fmt: skip
+    response = connection.getresponse()
+    response.read()
+    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie") or "")
+    if response.status != 302 or session is None:
+        raise SystemExit(f"could not log in for the page-weight check ({response.status})")
+    cookies = f"{cookie}; sessionid={session.group(1)}"
+    files = []
+    response = get("/", cookies)
+    page = response.read()
+    files.append(("/ (HTML)", len(page), response.getheader("Content-Encoding") or "none", ""))
+    plain = get("/", cookies, encoding="identity")
+    html = plain.read().decode()
+    for path in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+        response = get(path)
+        files.append(
+            (
+                path,
+                len(response.read()),
+                response.getheader("Content-Encoding") or "none",
+                response.getheader("Cache-Control") or "",
+            )
+        )
+    return {"files": files, "total": sum(size for _, size, _, _ in files)}
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def fmt_ms(values: list[float]) -> str:
+    return f"{percentile(values, 50):.2f} | {percentile(values, 99):.2f}"
+
+
+def machine_line(steps: list[Step]) -> str:
+    busy = [s.machine_busy for s in steps]
+    others = [s.others_cpu for s in steps]
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores, shared while it ran: the rest of the machine (other "
+        f"work, not this benchmark's servers, Cassandra or vegeta) used {np.median(others):.0f}% "
+        f"of one core in the median step ({min(others):.0f}-{max(others):.0f}%); whole machine "
+        f"busy {np.median(busy):.0f}% in the median step; load average at the end "
+        f"{' '.join(load)}."
+    )
+
+
+def command_of(args: argparse.Namespace) -> str:
+    return "python -m bench.load " + " ".join(args.argv) if args.argv else "make bench"
+
+
+def report(args, designs, timing, steps, half, pages, started, failed) -> None:
+    site_designs = [d for d in designs if d.is_site]
+    seeds = [d for d in designs if not d.is_site]
+    primary = site_designs[0]
+    seed = seeds[0] if seeds else None
+    command = command_of(args)
+    peaks = {d.name: peak(steps, d.name) for d in designs}
+
+    def ladder_rows(name: str) -> list[str]:
+        return [
+            f"| {s.round} | {s.rate:g} | {s.ok_per_s:.1f} | {s.p50:.0f} | {s.p95:.0f} | "
+            f"{s.p99:.0f} | {s.errors} | {s.new_rows} / {s.ok} | "
+            f"{' + '.join(f'{c:.0f}' for c in s.worker_cpu)} | "
+            f"{' / '.join(f'{m:.0f}' for m in s.worker_rss)} | {s.cassandra_cpu:.0f} | "
+            f"{s.vegeta_cpu:.0f} | {s.others_cpu:.0f} | "
+            f"{s.cpu_ms_per_answer(sum(s.worker_cpu)):.1f} / "
+            f"{s.cpu_ms_per_answer(s.cassandra_cpu):.1f} | {'yes' if s.saturated else ''} |"
+            for s in steps
+            if s.design == name
+        ]
+
+    header = (
+        "| round | offered /s | 200s /s | p50 ms | p95 ms | p99 ms | errors | new rows / 200s "
+        "| workers CPU % | workers RSS MB | Cassandra CPU % | vegeta CPU % | rest of machine "
+        "CPU % | CPU ms per answer: workers / Cassandra | saturated |\n"
+        "|" + " --- |" * 15
+    )
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} with `{command}` "
+        f"({(time.time() - started) / 60:.0f} min). {machine_line(steps)}",
+        "",
+        f"Both designs under gunicorn on 127.0.0.1 ({primary.workers} workers, "
+        f"{primary.worker_class}"
+        + (f" x {primary.threads} threads" if primary.worker_class == "gthread" else "")
+        + "), the same model file, the local single-node Cassandra, and vegeta "
+        f"{VEGETA_VERSION} on the same 2 cores sending {280 * args.canvas_scale:.0f}x"
+        f"{280 * args.canvas_scale:.0f} drawn digits (PNG data URLs; the page uploads 280x280 "
+        "whatever the screen) in an open loop at fixed rates, "
+        f"{args.step_seconds:g} s a step (longer for a slow design, so that a step holds at least "
+        f"{MIN_REQUESTS_PER_STEP} requests), steps alternating between the designs. "
+        "The seed's design (`bench/seed_app.py`): per request, write the PNG to disk, resize "
+        "the whole canvas to 28x28, `model.predict`, one un-prepared INSERT. Latency is from "
+        "the scheduled send to the answer; a step is saturated when under 90% of the offered "
+        "rate is answered 200, over 1% fail, or p99 passes 2 s; a saturated design keeps "
+        "running at its best rate, step for step, while the others climb, so every design is "
+        "measured through the same minutes.",
+        "",
+    ]
+    if seed is not None:
+        for design in site_designs:
+            ratio = peaks[design.name].ok_per_s / peaks[seed.name].ok_per_s
+            lines.append(
+                f"**{design.name}: {peaks[design.name].ok_per_s:.0f} requests/s at peak against "
+                f"the seed's design's {peaks[seed.name].ok_per_s:.1f}: {ratio:.1f}x.**"
+            )
+        lines.append("")
+    for design in site_designs:
+        if design.name in half:
+            h = half[design.name]
+            lines.append(
+                f"{design.name} at half its peak ({h.rate:g}/s for {h.seconds:g} s): "
+                f"p50 {h.p50:.1f} ms, p95 {h.p95:.1f} ms, **p99 {h.p99:.1f} ms**, "
+                f"{h.errors} errors, {h.new_rows} new rows for {h.ok} answers."
+            )
+    lines.append("")
+    for name, reason in failed:
+        lines += [f"{name} was left out: {reason}", ""]
+    for design in designs:
+        lines += [f"#### {design.name}", "", header, *ladder_rows(design.name), ""]
+    lines += [
+        "First prediction of a fresh server (from launching gunicorn to the first answered "
+        "prediction; workers load the model and open Cassandra before taking requests):",
+        "",
+        "| design | first prediction s | that request ms | worker RSS after it, MB |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {d.name} | {d.first_prediction_s:.2f} | {d.first_request_ms:.0f} | "
+            f"{' / '.join(f'{m:.0f}' for m in d.worker_boot_rss)} |"
+            for d in designs
+        ),
+    ]
+    write_section("PERFORMANCE.md", "Load", "\n".join(lines), title="Performance")
+
+    split = timing["in_process"]
+    serving = [
+        f"Measured {time.strftime('%Y-%m-%d', time.gmtime(started))} with `{command}`: "
+        f"{len(timing['designs'][primary.name]['round_trip'])} drawn digits "
+        f"({280 * args.canvas_scale:.0f}x{280 * args.canvas_scale:.0f} PNG) "
+        "sent one at a time, alternating between the designs. Stages come from "
+        "each answer's `Server-Timing` header; decode and geometry are split in-process on the "
+        "same drawings.",
+        "",
+        "| ms | p50 | p99 |",
+        "| --- | --- | --- |",
+    ]
+    for design in site_designs:
+        stages = timing["designs"][design.name]
+        for name, values in stages.items():
+            if name != "round_trip":
+                serving.append(f"| {design.name}: {name} | {fmt_ms(values)} |")
+        serving.append(f"| {design.name}: round trip | {fmt_ms(stages['round_trip'])} |")
+    serving += [f"| in-process: {name} | {fmt_ms(values)} |" for name, values in split.items()]
+    for design in seeds:
+        round_trip = timing["designs"][design.name]["round_trip"]
+        serving.append(f"| {design.name}: round trip | {fmt_ms(round_trip)} |")
+    write_section("PERFORMANCE.md", "Serving", "\n".join(serving), title="Performance")
+
+    if len(site_designs) > 1:
+        rows = [
+            "| worker model | peak 200s/s | saturated above /s | p99 at half peak ms | worker "
+            "CPU at peak % | worker RSS MB | first prediction s |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for design in site_designs:
+            p, s = peaks[design.name], sustained(steps, design.name)
+            h = half.get(design.name)
+            rows.append(
+                f"| {design.name} ({design.worker_class}) | {p.ok_per_s:.0f} | "
+                f"{s.rate if s else 0:g} | {h.p99 if h else float('nan'):.0f} | "
+                f"{' + '.join(f'{c:.0f}' for c in p.worker_cpu)} | "
+                f"{' / '.join(f'{m:.0f}' for m in p.worker_rss)} | "
+                f"{design.first_prediction_s:.2f} |"
+            )
+        write_section(
+            "PERFORMANCE.md",
+            "Worker model: measured",
+            f"Measured with `{command}`, in the same run as the load section above.\n\n"
+            + "\n".join(rows),
+            title="Performance",
+        )
+
+    if pages:
+        rows = [
+            "| file | bytes sent | Content-Encoding | Cache-Control |",
+            "| --- | --- | --- | --- |",
+        ]
+        rows += [f"| `{p}` | {n:,} | {e} | {c} |" for p, n, e, c in pages["files"]]
+        write_section(
+            "PERFORMANCE.md",
+            "Page weight",
+            f"Measured with `{command}`: the canvas page's first load as a signed-in browser "
+            "fetches it (`Accept-Encoding: br, gzip`), DEBUG off, whitenoise's compressed "
+            f"manifest storage. **{pages['total'] / 1024:.1f} KB in all.**\n\n" + "\n".join(rows),
+            title="Performance",
+        )
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--designs", default="site,seed", help="site[:worker class[:threads]], seed[:...]"
+    )
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--step-seconds", type=float, default=10.0)
+    parser.add_argument("--half-seconds", type=float, default=20.0)
+    parser.add_argument("--site-start", type=float, default=20.0, help="first rate, requests/s")
+    parser.add_argument("--seed-start", type=float, default=2.0, help="first rate, requests/s")
+    parser.add_argument("--serial", type=int, default=200, help="requests in the server-time phase")
+    parser.add_argument("--drawings", type=int, default=100)
+    parser.add_argument(
+        "--canvas-scale",
+        type=float,
+        default=1.0,
+        help="drawings at 280 px times this (the page uploads 280 px whatever the screen)",
+    )
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8600")))
+    parser.add_argument("--no-docs", action="store_true", help="print, but do not write docs/")
+    args = parser.parse_args(argv)
+    args.argv = list(argv if argv is not None else sys.argv[1:])
+    if not 1 <= args.rounds <= 4 or not 1 <= args.step_seconds <= 60:
+        raise SystemExit("--rounds 1..4 and --step-seconds 1..60 keep the run bounded")
+    started = time.time()
+    vegeta = find_vegeta()
+
+    rng = np.random.default_rng(11)
+    pngs = [drawn_digit_png(i % 10, rng, scale=args.canvas_scale) for i in range(args.drawings)]
+    bodies = [
+        json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
+        for png in pngs
+    ]
+    names = [name.strip() for name in args.designs.split(",") if name.strip()]
+    if not any(name.startswith("site") for name in names):
+        raise SystemExit("--designs needs at least one site design")
+    workdir = ROOT / "var" / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    with ExitStack() as stack:
+        bench: BenchEnvironment = stack.enter_context(bench_environment(keyspace=KEYSPACE))
+        designs = make_designs(names, bench.token, args.port)
+        env = {
+            **bench.env,
+            "SEED_MODEL_PATH": str(MODEL),
+            "SEED_UPLOAD_DIR": str(bench.workdir / "seed-uploads"),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+        from cassandra.cluster import Cluster
+
+        cluster = Cluster(["127.0.0.1"], port=int(env.get("CASSANDRA_PORT", "9042")))
+        stack.callback(cluster.shutdown)
+        session = cluster.connect(KEYSPACE)
+
+        def count_rows() -> int:
+            return session.execute("SELECT COUNT(*) FROM mnist1", timeout=120).one()[0]
+
+        # 1. Start each server and time its first prediction, one at a time.
+        failed: list[tuple[str, str]] = []
+        for design in designs:
+            print(f"Starting {design.name} ({design.gunicorn_args()})...", flush=True)
+            design.server = stack.enter_context(
+                gunicorn_server(
+                    design.app,
+                    port=design.port,
+                    env=env,
+                    args=design.gunicorn_args(),
+                    ready_path=None,
+                    name=design.name.replace(":", "-"),
+                )
+            )
+            try:
+                first_prediction(design, bodies[0])
+            except SystemExit as exc:
+                print(f"  left out: {exc}", flush=True)
+                failed.append((design.name, str(exc)))
+                continue
+            print(
+                f"  first prediction {design.first_prediction_s:.2f} s after launch "
+                f"(that request {design.first_request_ms:.0f} ms)",
+                flush=True,
+            )
+            url = design.server.url + ("/api/v1/predict" if design.is_site else "/")
+            design.targets = workdir / f"targets-{design.name.replace(':', '-')}.jsonl"
+            write_targets(design.targets, url, bodies, design.headers)
+
+        designs = [d for d in designs if d.targets is not None]
+        if not any(d.is_site for d in designs):
+            raise SystemExit("no site design answered")
+
+        # 2. Server time, one request at a time.
+        print(f"Server time: {args.serial} requests to each design, alternating...", flush=True)
+        serial_bodies = [bodies[i % len(bodies)] for i in range(args.serial)]
+        pngs_2x = [drawn_digit_png(i % 10, rng, scale=2.0) for i in range(50)]
+        timing = server_time(designs, serial_bodies, pngs, pngs_2x)
+
+        # 3. The open-loop ladders.
+        print("Load: open-loop steps, alternating designs...", flush=True)
+        process_cpu_from_children()
+        steps = ladders(designs, vegeta, args, count_rows)
+
+        # 4. Half of each site design's own peak.
+        half: dict[str, Step] = {}
+        for design in designs:
+            if design.is_site:
+                rate = max(1, round(peak(steps, design.name).ok_per_s / 2))
+                print(f"Half load: {design.name} at {rate:g}/s for {args.half_seconds:g} s...")
+                half[design.name] = run_step(
+                    design, vegeta, rate=rate, seconds=args.half_seconds, round_=0,
+                    count_rows=count_rows,
+                )  # fmt: skip
+                print("   " + describe(half[design.name]), flush=True)
+
+        # 5. Page weight.
+        primary = next(d for d in designs if d.is_site)
+        assert primary.server is not None
+        pages = page_weight(primary.server.url, bench.password)
+        print(f"Page weight: {pages['total']:,} bytes", flush=True)
+
+        raw = {
+            "designs": [
+                {
+                    f.name: getattr(d, f.name)
+                    for f in fields(d)
+                    if f.name not in ("server", "targets")
+                }
+                for d in designs
+            ],
+            "serial": timing,
+            "steps": [asdict(s) | {"saturated": s.saturated} for s in steps],
+            "half": {k: asdict(v) for k, v in half.items()},
+            "pages": pages,
+            "failed": failed,
+        }
+        raw_path = workdir / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        raw_path.write_text(json.dumps(raw, indent=1, default=str))
+
+    print("Image limits: the largest uploads, in this process...", flush=True)
+    limits = image_limits.measure()
+    print(image_limits.table(limits))
+    if not args.no_docs:
+        report(args, designs, timing, steps, half, pages, started, failed)
+        write_section(
+            "PERFORMANCE.md",
+            "Image limits",
+            f"Measured with `{command_of(args)}`, in the benchmark's own process after the load: "
+            + LIMITS_PROSE
+            + "\n\n"
+            + image_limits.table(limits),
+            title="Performance",
+        )
+    seeds = [d for d in designs if not d.is_site]
+    print()
+    for design in designs:
+        best = peak(steps, design.name)
+        line = f"{design.name:>12}: peak {best.ok_per_s:.1f} 200s/s (offered {best.rate:g}/s)"
+        if seeds and design.is_site:
+            ratio = best.ok_per_s / peak(steps, seeds[0].name).ok_per_s
+            line += f", {ratio:.1f}x the seed's design"
+        if design.name in half:
+            line += f"; at half load p99 {half[design.name].p99:.1f} ms"
+        print(line)
+    print(f"raw figures: {raw_path.relative_to(ROOT)}")
+    if not args.no_docs:
+        print("written to docs/PERFORMANCE.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Where a site worker's time goes under load: py-spy flame graphs of every worker while vegeta
+sends drawn digits at a fixed rate.
+
+    .venv/bin/python -m bench.profile [--rate 40] [--seconds 20]
+
+Writes var/bench/flame-<pid>.svg (open in a browser) and prints the functions that take the
+largest share of the workers' samples (inclusive), so the lessons can go to docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.load import find_vegeta, write_targets
+from bench.site import KEYSPACE, ROOT, bench_environment, gunicorn
+from training.strokes import drawn_digit_png
+
+
+def py_spy() -> str:
+    path = Path(sys.executable).parent / "py-spy"
+    if not path.is_file():
+        raise SystemExit("py-spy is not installed: pip install -r requirements-dev.txt")
+    return str(path)
+
+
+def inclusive_shares(raw: Path, *, top: int) -> list[tuple[float, str]]:
+    """Share of samples in which each function is on the stack (idle waits excluded)."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, number = line.rpartition(" ")
+        frames = stack.split(";")
+        if not any("handle_request" in f for f in frames):
+            continue  # the worker waiting for a request
+        total += int(number)
+        seen = set()
+        for frame in frames:
+            name, _, where = frame.partition(" (")
+            label = f"{name} ({where.split(':')[0].split('/')[-1]}"
+            if label not in seen:
+                seen.add(label)
+                counts[label] += int(number)
+    return [(100 * n / max(total, 1), label + ")") for label, n in counts.most_common(top)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=int, default=40)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--port", type=int, default=8609)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--native", action="store_true", help="also sample C frames")
+    parser.add_argument("--canvas-scale", type=float, default=1.0, help="x 280 px drawings")
+    args = parser.parse_args(argv)
+    if not 1 <= args.seconds <= 120 or not 1 <= args.rate <= 1000:
+        raise SystemExit("--seconds 1..120 and --rate 1..1000 keep the run bounded")
+    vegeta, spy = find_vegeta(), py_spy()
+    started = time.time()
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(11)
+    bodies = [
+        json.dumps(
+            {
+                "image": "data:image/png;base64,"
+                + base64.b64encode(drawn_digit_png(i % 10, rng, scale=args.canvas_scale)).decode()
+            }
+        ).encode()
+        for i in range(100)
+    ]
+    with (
+        bench_environment(keyspace=KEYSPACE) as bench,
+        gunicorn("mnistsite.wsgi", port=args.port, env=bench.env, ready_path="/readyz") as server,
+    ):
+        targets = out / "targets-profile.jsonl"
+        headers = {"Content-Type": "application/json", "Authorization": f"Token {bench.token}"}
+        write_targets(targets, f"{server.url}/api/v1/predict", bodies, headers)
+        print(f"vegeta at {args.rate}/s for {args.seconds} s, py-spy on {server.workers()}...")
+        attack = subprocess.Popen(
+            [vegeta, "attack", "-format=json", f"-targets={targets}", f"-rate={args.rate}/1s",
+             f"-duration={args.seconds + 4}s", "-timeout=10s", f"-output={out / 'profile.bin'}"],
+        )  # fmt: skip
+        time.sleep(2)
+        spies = []
+        for pid in server.workers():
+            for fmt in ("raw", "flamegraph"):
+                suffix = "txt" if fmt == "raw" else "svg"
+                command = [spy, "record", "--pid", str(pid), "--duration", str(args.seconds),
+                           "--rate", "250", "--format", fmt, "--nonblocking",
+                           "--output", str(out / f"flame-{pid}.{suffix}")]  # fmt: skip
+                if args.native:
+                    command.append("--native")
+                spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+        for process in spies:
+            process.wait(timeout=args.seconds + 60)
+        attack.wait(timeout=args.seconds + 60)
+    for raw in sorted(out.glob("flame-*.txt")):
+        if raw.stat().st_mtime < started:
+            continue
+        print(f"\n{raw.name}: share of busy samples (inclusive)")
+        for share, label in inclusive_shares(raw, top=args.top):
+            print(f"  {share:5.1f}%  {label}")
+    graphs = [p for p in out.glob("flame-*.svg") if p.stat().st_mtime >= started]
+    print(f"\nflame graphs: {', '.join(str(p.relative_to(ROOT)) for p in graphs)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

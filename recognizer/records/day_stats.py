@@ -1,0 +1,172 @@
+"""Exact per-day statistics for the admin, recomputed from the day partitions and cached.
+
+Cassandra counters are not idempotent: a retried or replayed write would count twice. So
+nothing is ever incremented. The writer only says "this day changed" (``day_stats_mark_changed``,
+one statement, setting ``changed`` to a fresh server-side ``now()``), and a reader that finds
+a day whose cache was computed for another ``changed`` value recounts that day from its
+partition of ``predictions_by_day`` and stores the result with ``computed_for`` = the
+``changed`` value it read *before* recounting. A write that lands during the recount sets a
+newer ``changed`` and so leaves the cache stale for the next reader: never wrong, at worst
+recounted once more. See docs/DATA_MODEL.md ("Admin statistics").
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from recognizer.db import cassandra_session
+from recognizer.records.keys import created_timeuuid
+from recognizer.records.prepared import digit_of, prepared
+
+# The ``changed`` value of a day the writer has never marked (data older than this table, or
+# no data): a cache computed for it stays fresh until the writer marks the day.
+NEVER_CHANGED = created_timeuuid(
+    upload_time=datetime(1970, 1, 1, tzinfo=UTC), record_id=uuid.UUID(int=0)
+)
+DIGITS = range(10)
+# How many rows the driver brings per round trip while recounting a day.
+RECOUNT_FETCH_SIZE = 5000
+
+
+@dataclass
+class Tally:
+    """Counts of one model version over some predictions (a day, or a range of days)."""
+
+    n: int = 0
+    digits: list[int] = field(default_factory=lambda: [0] * 10)
+    unsure: int = 0
+    # Predictions a person gave a label to, and those where the label agreed with the model.
+    feedback: int = 0
+    agree: int = 0
+    # confusion[predicted][corrected], over predictions with feedback.
+    confusion: list[list[int]] = field(default_factory=lambda: [[0] * 10 for _ in DIGITS])
+
+    def count(self, *, digit: int, unsure: bool, corrected_label: int | None) -> None:
+        self.n += 1
+        self.digits[digit] += 1
+        self.unsure += bool(unsure)
+        if corrected_label is not None:
+            self.feedback += 1
+            self.agree += corrected_label == digit
+            self.confusion[digit][corrected_label] += 1
+
+    def add(self, other: Tally) -> None:
+        self.n += other.n
+        self.unsure += other.unsure
+        self.feedback += other.feedback
+        self.agree += other.agree
+        for d in DIGITS:
+            self.digits[d] += other.digits[d]
+            for c in DIGITS:
+                self.confusion[d][c] += other.confusion[d][c]
+
+    def as_json(self) -> dict:
+        return {
+            "n": self.n,
+            "digits": self.digits,
+            "unsure": self.unsure,
+            "feedback": self.feedback,
+            "agree": self.agree,
+            "confusion": self.confusion,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Tally:
+        return cls(
+            n=data["n"],
+            digits=list(data["digits"]),
+            unsure=data["unsure"],
+            feedback=data["feedback"],
+            agree=data["agree"],
+            confusion=[list(row) for row in data["confusion"]],
+        )
+
+
+DayTallies = dict[str, Tally]  # model_version -> Tally
+
+
+def day_stats_mark_changed(*, day: date) -> None:
+    """The writer's one statement, run after a record's rows on ``day`` were written,
+    corrected or deleted (never batched with them: see the module docstring)."""
+    cassandra_session().execute(
+        prepared("UPDATE {ks}.prediction_day_stats SET changed = now() WHERE year = ? AND day = ?"),
+        (day.year, day),
+    )
+
+
+def day_stats_for_range(
+    *, since: date, until: date, today: date | None = None
+) -> dict[date, DayTallies]:
+    """Every day from ``since`` to ``until`` (inclusive) with its tallies per model version,
+    recounting (and caching) the days whose cache is stale. Days after ``today`` are not
+    cached: they may still fill."""
+    session = cassandra_session()
+    today = today or datetime.now(UTC).date()
+    cached: dict[date, dict] = {}
+    for year in range(since.year, until.year + 1):
+        rows = session.execute(
+            prepared(
+                "SELECT day, changed, computed_for, stats FROM {ks}.prediction_day_stats "
+                "WHERE year = ? AND day >= ? AND day <= ?"
+            ),
+            (year, max(since, date(year, 1, 1)), min(until, date(year, 12, 31))),
+        )
+        for row in rows:
+            cached[_as_date(row["day"])] = row
+
+    result: dict[date, DayTallies] = {}
+    day = until
+    while day >= since:
+        row = cached.get(day)
+        changed = (row or {}).get("changed") or NEVER_CHANGED
+        if row and row["stats"] is not None and row["computed_for"] == changed:
+            result[day] = {v: Tally.from_json(t) for v, t in json.loads(row["stats"]).items()}
+        elif day > today:
+            result[day] = {}
+        else:
+            result[day] = _recount(day=day, changed=changed)
+        day -= timedelta(days=1)
+    return result
+
+
+def _recount(*, day: date, changed: uuid.UUID) -> DayTallies:
+    session = cassandra_session()
+    statement = prepared(
+        "SELECT digits, unsure, model_version, corrected_label FROM {ks}.predictions_by_day "
+        "WHERE day = ?"
+    )
+    bound = statement.bind((day,))
+    bound.fetch_size = RECOUNT_FETCH_SIZE
+    tallies = tally_rows(session.execute(bound))
+    session.execute(
+        prepared(
+            "UPDATE {ks}.prediction_day_stats SET computed_for = ?, stats = ? "
+            "WHERE year = ? AND day = ?"
+        ),
+        (changed, json.dumps({v: t.as_json() for v, t in tallies.items()}), day.year, day),
+    )
+    return tallies
+
+
+def tally_rows(rows: Iterable[dict]) -> DayTallies:
+    tallies: DayTallies = {}
+    for row in rows:
+        version = row["model_version"] or ""
+        tally = tallies.get(version)
+        if tally is None:
+            tally = tallies[version] = Tally()
+        tally.count(
+            digit=digit_of(row["digits"]),
+            unsure=bool(row["unsure"]),
+            corrected_label=row["corrected_label"],
+        )
+    return tallies
+
+
+def _as_date(value) -> date:
+    # The driver returns cassandra.util.Date for the date type.
+    return value if isinstance(value, date) else value.date()
