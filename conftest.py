@@ -30,7 +30,8 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _cassandra_only_when_asked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
-    if _asks_for_cassandra(request.node):
+    # Fault tests check their own clusters (127.0.0.2x/3x) through their own sessions.
+    if _asks_for_cassandra(request.node) or request.node.get_closest_marker("faults"):
         yield
         return
 
@@ -43,4 +44,15 @@ def _cassandra_only_when_asked(request: pytest.FixtureRequest, monkeypatch: pyte
 
     monkeypatch.setattr(Session, "execute", refuse)
     monkeypatch.setattr(Session, "execute_async", refuse)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _outbox_per_test(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Each test that may queue records gets its own outbox, never var/outbox.sqlite3."""
+    if "settings" not in request.fixturenames and not _asks_for_cassandra(request.node):
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.OUTBOX_PATH = tmp_path_factory.mktemp("outbox") / "outbox.sqlite3"
     yield

@@ -10,7 +10,6 @@ connections without holding a worker (sync workers measured within the noise of 
 cannot work with the Cassandra driver's reactor).
 """
 
-import logging
 import os
 
 # Inside a container the port is published by compose; PORT as most platforms set it.
@@ -42,18 +41,10 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 
 def post_worker_init(worker):
-    """Load the model and open the Cassandra session in each worker, after the fork and before it
-    takes a request: the driver is not fork-safe (nothing Cassandra-related runs in the master),
-    and the first person to draw should not wait for either."""
-    from recognizer.db import CASSANDRA_ERRORS, cassandra_session
-    from recognizer.inference import ModelUnavailable, get_recognizer
+    """Load the model, connect to Cassandra and prepare the writer's statements in each
+    worker, after the fork and before it takes a request: the driver is not fork-safe
+    (nothing Cassandra-related runs in the master), and the first person to draw should
+    not wait for either. Neither failure stops the worker (recognizer.services)."""
+    from recognizer.services import serving_warm_up
 
-    log = logging.getLogger("gunicorn.error")
-    try:
-        get_recognizer()
-    except ModelUnavailable as exc:  # /readyz says so; the worker still serves the rest
-        log.error("%s", exc)
-    try:
-        cassandra_session()
-    except CASSANDRA_ERRORS as exc:  # the driver reconnects on first use
-        log.warning("Cassandra not reachable yet: %s", exc)
+    serving_warm_up()

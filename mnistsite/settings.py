@@ -14,6 +14,7 @@ from pathlib import Path
 from cassandra import ConsistencyLevel
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, ExecutionProfile
 from cassandra.policies import (
+    ConstantSpeculativeExecutionPolicy,
     DCAwareRoundRobinPolicy,
     ExponentialReconnectionPolicy,
     TokenAwarePolicy,
@@ -32,6 +33,7 @@ from mnistsite.env import (
     envstr,
     read_env_file,
 )
+from recognizer.records.driver import BoundedRetryPolicy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -118,8 +120,16 @@ CASSANDRA_KEYSPACE = envstr("CASSANDRA_KEYSPACE", "mnist_database")
 CASSANDRA_REPLICATION = cassandra_replication(
     "CASSANDRA_REPLICATION", {"class": "SimpleStrategy", "replication_factor": 1}
 )
-# How long one Cassandra request may take before the driver gives up on it.
-CASSANDRA_REQUEST_TIMEOUT = envint("CASSANDRA_REQUEST_TIMEOUT_MS", 3000, minimum=100) / 1000
+# Driver settings chosen on purpose (issue 7; docs/RELIABILITY.md):
+# A request gives up after 2 s, so that an answer waits at most that long before the
+# record goes to the outbox (retries included: the driver counts from the first try).
+CASSANDRA_REQUEST_TIMEOUT = envint("CASSANDRA_REQUEST_TIMEOUT_MS", 2000, minimum=100) / 1000
+# While the first connection cannot be made, try again at most this often (one caller at a
+# time); every other request goes straight to the outbox instead of waiting.
+CASSANDRA_CONNECT_RETRY = 2.0
+# Records Cassandra could not take wait here (SQLite, WAL, synchronous=FULL) for the
+# drainer, `manage.py drain_outbox --follow`.
+OUTBOX_PATH = Path(envstr("OUTBOX_PATH", str(BASE_DIR / "var" / "outbox.sqlite3")))
 
 DATABASE_URL = envstr("DATABASE_URL", "")
 DATABASES = {
@@ -142,13 +152,22 @@ DATABASES = {
             "connection": {
                 # The engine ignores the PORT key; the driver takes it here.
                 "port": CASSANDRA_PORT,
-                # Start even while Cassandra is still coming up; connect on first use.
+                # Connect on first use, never at import: gunicorn's workers each connect
+                # after the fork (recognizer/db.py also forgets a connection a fork copied),
+                # and the site starts while Cassandra is down.
                 "lazy_connect": True,
                 "retry_connect": True,
-                "connect_timeout": 5,
-                # The driver's default backs off up to 600 s between reconnection tries,
-                # far too long for a node that restarts in 30 s.
-                "reconnection_policy": ExponentialReconnectionPolicy(0.5, 10.0),
+                # A frozen node accepts TCP but never answers: give up on it as fast as on
+                # a request.
+                "connect_timeout": 2,
+                "control_connection_timeout": 2,
+                # The driver's default backs off up to 600 s between reconnection tries;
+                # a node back after 20 s should be written to within a few seconds.
+                "reconnection_policy": ExponentialReconnectionPolicy(0.5, 4.0),
+                # Heartbeats find a connection to a frozen node dead in ~15 s, not 60 s
+                # (a 5 s timeout defuncted healthy connections of a loaded 2-core machine).
+                "idle_heartbeat_interval": 5,
+                "idle_heartbeat_timeout": 10,
                 # The engine drops a plain "consistency" option, so consistency lives
                 # in the default execution profile. LOCAL_QUORUM is 1 of 1 on a single
                 # node and 2 of 3 on a three-replica cluster.
@@ -157,6 +176,17 @@ DATABASES = {
                         load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()),
                         consistency_level=ConsistencyLevel.LOCAL_QUORUM,
                         request_timeout=CASSANDRA_REQUEST_TIMEOUT,
+                        # Each failure retried once, idempotent statements only (the
+                        # writer's prepared statements all are); then the outbox.
+                        retry_policy=BoundedRetryPolicy(),
+                        # An idempotent statement unanswered after 0.5 s is also sent to
+                        # one other replica: a node of a cluster that is frozen, or rejoining
+                        # and still slow, costs 0.5 s instead of the timeout and the outbox.
+                        # One attempt only: extra attempts use up the query plan that a
+                        # retry after a connection error needs.
+                        speculative_execution_policy=ConstantSpeculativeExecutionPolicy(
+                            delay=0.5, max_attempts=1
+                        ),
                     )
                 },
             },
@@ -305,7 +335,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
-        # The driver logs every failed reconnection attempt at WARNING.
-        "cassandra": {"level": "ERROR"},
+        # The driver logs every failed (re)connection attempt, with a traceback at ERROR;
+        # the writer ("outbox: ...") and /readyz report Cassandra's state in one line each.
+        "cassandra": {"level": "CRITICAL"},
     },
 }

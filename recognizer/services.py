@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -10,10 +11,14 @@ from datetime import UTC, datetime
 from django.contrib.auth.models import AbstractBaseUser
 
 from recognizer import preprocessing
-from recognizer.inference import get_recognizer
+from recognizer.db import CASSANDRA_ERRORS
+from recognizer.inference import ModelUnavailable, get_recognizer
+from recognizer.records.cql import statements_prepare
 from recognizer.records.record import PredictionRecord
 from recognizer.records.tables import SOURCES
 from recognizer.records.writer import record_save
+
+logger = logging.getLogger(__name__)
 
 # Client ids are scoped to their user through this namespace (see prediction_id_for).
 CLIENT_ID_NAMESPACE = uuid.UUID("6b1f2c1e-5d0a-4c55-9a57-3f4d8e2a7c10")
@@ -22,8 +27,8 @@ CLIENT_ID_NAMESPACE = uuid.UUID("6b1f2c1e-5d0a-4c55-9a57-3f4d8e2a7c10")
 @dataclass(frozen=True)
 class PredictionResult:
     record: PredictionRecord
+    # In Cassandra now; else queued in the outbox (see recognizer.records.writer).
     stored: bool
-    # Waiting in the outbox for Cassandra (issue 7's writer); still counts as kept.
     queued: bool
     # Milliseconds per stage (preprocess, infer, store), for the Server-Timing header.
     timings: dict[str, float] = field(default_factory=dict)
@@ -59,7 +64,9 @@ def prediction_create(
     Raises ``preprocessing.ImageError`` for input that is not a drawing we can read;
     nothing is stored then. The id is made before the write, so the write can be
     repeated without adding a row. A client that names its drawing (``client_id``) can
-    retry after a lost answer: the retry lands on the same row.
+    retry after a lost answer, or predict the same drawing again: it stays one record,
+    with the upload_time of its first save. Raises ``records.writer.RecordNotKept`` when
+    neither Cassandra nor the outbox can keep the record.
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
@@ -76,8 +83,8 @@ def prediction_create(
         upload_time=now_utc(),
         user_id=user.pk,
         username=user.get_username(),
-        confidence=recognition.confidence,
-        unsure=recognition.unsure,
+        confidence=float(recognition.confidence),
+        unsure=bool(recognition.unsure),
         probabilities=tuple(float(p) for p in recognition.probabilities),
         image=preprocessing.to_png_bytes(image28),
         model_version=recognizer.model_version,
@@ -98,3 +105,22 @@ def prediction_id_for(*, user: AbstractBaseUser, client_id: uuid.UUID) -> uuid.U
     """The row id for a client's id: the same for the same user and client id, so a retry
     is an upsert of one row, and never another user's row, so no read is needed to check."""
     return uuid.uuid5(CLIENT_ID_NAMESPACE, f"{user.pk}:{client_id}")
+
+
+def serving_warm_up() -> None:
+    """Ready a serving process at boot (gunicorn.conf.py's ``post_worker_init``, in each
+    worker after the fork): load the model and connect to Cassandra with the writer's
+    statements prepared, so that the first requests pay for neither.
+
+    Neither failure stops the site: a missing or corrupt model is one clear log line (and
+    predictions and ``/readyz`` answer 503 until there is one); an unreachable Cassandra is
+    one line too, and records go to the outbox until it answers.
+    """
+    try:
+        get_recognizer()
+    except ModelUnavailable as exc:
+        logger.error("%s", exc)
+    try:
+        statements_prepare()
+    except CASSANDRA_ERRORS as exc:
+        logger.warning("Cassandra is not reachable at start (%s); records go to the outbox", exc)

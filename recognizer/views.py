@@ -18,6 +18,7 @@ from recognizer.api import csv_response
 from recognizer.db import CASSANDRA_ERRORS, cassandra_ping
 from recognizer.inference import ModelUnavailable, get_recognizer
 from recognizer.presenters import prediction_json
+from recognizer.records.outbox import OutboxError, outbox_status
 from recognizer.records.selectors import InvalidCursor, history_page
 from recognizer.records.stats import history_summary
 from recognizer.services import now_utc
@@ -113,19 +114,42 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: the model is loaded and Cassandra answers."""
-    checks: dict[str, str] = {}
-    ready = True
+    """Readiness: can this instance answer predictions and keep every record?
+
+    200 "ok": the model is loaded and Cassandra answers, nothing waits in the outbox.
+    200 "degraded": Cassandra is unreachable or records wait in the outbox, but the
+    outbox takes them, so answers still go out and nothing is lost.
+    503 "unavailable": no model, or neither Cassandra nor the outbox could keep a record.
+    """
+    body: dict[str, object] = {}
+    model_ok = cassandra_ok = outbox_ok = True
     try:
-        checks["model"] = f"ok ({get_recognizer().model_version[:12]})"
+        body["model"] = f"ok ({get_recognizer().model_version[:12]})"
     except ModelUnavailable as exc:
-        checks["model"] = str(exc)
-        ready = False
+        body["model"] = str(exc)
+        model_ok = False
     try:
-        checks["cassandra"] = f"ok (Cassandra {cassandra_ping()})"
+        body["cassandra"] = f"ok (Cassandra {cassandra_ping()})"
     except CASSANDRA_ERRORS as exc:
-        checks["cassandra"] = f"unreachable: {exc}"
-        ready = False
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
-    )
+        body["cassandra"] = f"unreachable: {exc}"
+        cassandra_ok = False
+    try:
+        status = outbox_status()
+        body["outbox"] = {
+            "pending": status.pending,
+            "oldest_pending_seconds": (
+                None if status.oldest_age is None else round(status.oldest_age, 1)
+            ),
+            "failed": status.failed,
+        }
+        backlog = status.pending > 0
+    except OutboxError as exc:
+        body["outbox"] = {"error": str(exc)}
+        outbox_ok = backlog = False
+    if not model_ok or not (cassandra_ok or outbox_ok):
+        state, code = "unavailable", 503
+    elif not cassandra_ok or not outbox_ok or backlog:
+        state, code = "degraded", 200
+    else:
+        state, code = "ok", 200
+    return JsonResponse({"status": state, **body}, status=code)

@@ -1,115 +1,161 @@
-"""The one writer of a prediction record: every table, together.
+"""The one writer of prediction records: to every Cassandra table, or to the outbox.
 
-TEMPORARY (issue 9's branch): a minimal stand-in with the signatures of the issue-7 writer
-(``record_save``, ``record_delete``, ``SaveOutcome``, ``RecordNotKept``) so that history,
-feedback and delete can be built and tested meanwhile. It writes the four tables with
-cqlengine and has no outbox (a failed write answers ``stored: false``, as before). The
-issue-7 version (prepared statements, durable outbox) replaces this file whole on merge.
+    outcome = record_save(record=record)   # stored now, or queued durably
+    outcome = record_delete(record=record)
 
-Issue 10 (the admin's statistics) needs one statement from the writer, kept by whichever
-version lands: after a record's rows are written, corrected or deleted (never batched with
-them), ``day_stats_mark_changed(day=...)`` for the record's UTC day. See
-docs/DATA_MODEL.md, "Admin".
+Either the record reaches every table now (``stored``), or the complete operation is in
+the durable outbox before this returns (``queued``), and the drainer
+(``manage.py drain_outbox --follow``) replays it as soon as Cassandra answers. If even the
+outbox cannot take it, ``RecordNotKept`` is raised and nothing may be acknowledged.
+
+After a failure, the next writes of this process go straight to the outbox for a moment
+(a circuit breaker, ``_Circuit``), so a frozen Cassandra costs one timeout, not one per
+request. Operations on one record keep their order: while an earlier one waits in the outbox, a
+new one queues behind it; and every operation writes with its own timestamp, so a late
+replay never undoes a newer write.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from datetime import UTC
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
 
 from recognizer.db import CASSANDRA_ERRORS
-from recognizer.records import keys
-from recognizer.records.day_stats import day_stats_mark_changed
+from recognizer.records.cql import Operation, operation_apply, write_time_now
+from recognizer.records.outbox import OutboxError, outbox_has_pending, outbox_path, outbox_put
 from recognizer.records.record import PredictionRecord
-from recognizer.records.tables import (
-    Prediction,
-    PredictionByDay,
-    PredictionByUser,
-    PredictionMonthByUser,
-)
 
 logger = logging.getLogger(__name__)
 
 
 class RecordNotKept(Exception):
-    """Neither Cassandra nor the outbox took the record: the caller answers 503."""
+    """Neither Cassandra nor the outbox could take the record: it is held nowhere."""
 
 
 @dataclass(frozen=True)
 class SaveOutcome:
-    # The record as kept: a record saved again keeps its first upload_time.
+    # The record as kept: a revision carries the upload_time of its first save (when
+    # Cassandra was there to say it; a queued revision gets it when replayed).
     record: PredictionRecord
+    # In Cassandra, in every table, now.
     stored: bool
-    queued: bool = False
+    # In the outbox, waiting for the drainer (exactly one of stored/queued is true).
+    queued: bool
 
 
-def _fields(record: PredictionRecord) -> dict:
-    return {
-        "id": record.id,
-        "digits": record.digits,
-        "upload_time": record.upload_time,
-        "confidence": record.confidence,
-        "unsure": record.unsure,
-        "probabilities": list(record.probabilities),
-        "image": record.image,
-        "model_version": record.model_version,
-        "source": record.source,
-        "corrected_label": record.corrected_label,
-        "corrected_at": record.corrected_at,
-    }
+class _Circuit:
+    """After Cassandra fails a write, this process sends the next writes straight to the
+    outbox instead of letting each wait for its own timeout (a frozen node would otherwise
+    hold every worker thread for 2 s per request, and answers would queue up behind them).
+    One write at a time tries Cassandra again every ``CASSANDRA_CONNECT_RETRY`` seconds;
+    the first that succeeds closes the circuit. Logs once when the outbox starts filling
+    and once when it stops.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = False
+        self._opened_at = 0.0
+        self._probing = False
+
+    def allows_a_try(self) -> bool:
+        with self._lock:
+            if not self._open:
+                return True
+            if (
+                self._probing
+                or time.monotonic() - self._opened_at < settings.CASSANDRA_CONNECT_RETRY
+            ):
+                return False
+            self._probing = True
+            return True
+
+    def failed(self, reason: str) -> None:
+        with self._lock:
+            was_open, self._open = self._open, True
+            self._opened_at = time.monotonic()
+            self._probing = False
+        if not was_open:
+            logger.warning(
+                "outbox: Cassandra cannot take writes (%s); records wait in %s",
+                reason,
+                outbox_path(),
+            )
+
+    def release(self) -> None:
+        """A try that ended neither way (a bug, not Cassandra): let another one try."""
+        with self._lock:
+            self._probing = False
+
+    def succeeded(self) -> None:
+        with self._lock:
+            was_open, self._open, self._probing = self._open, False, False
+        if was_open:
+            logger.warning("outbox: Cassandra takes writes again; no longer queueing")
+
+
+_circuit = _Circuit()
 
 
 def record_save(*, record: PredictionRecord, revision: bool = False) -> SaveOutcome:
-    """``revision=True``: the id may already be stored (the same drawing predicted again);
-    keep its first upload_time so it stays one row in every table."""
-    try:
-        first = (
-            Prediction.objects.filter(id=record.id).only(["upload_time"]).first()
-            if revision
-            else None
-        )
-        if first is not None:
-            # The same drawing predicted again stays on the same history rows.
-            record = replace(record, upload_time=first.upload_time.replace(tzinfo=UTC))
-        fields = _fields(record)
-        Prediction(user_id=record.user_id, username=record.username, **fields).save()
-        if record.user_id is not None:
-            PredictionByUser(
-                user_id=record.user_id,
-                month=keys.month_bucket(record.upload_time),
-                created=record.created,
-                **fields,
-            ).save()
-            PredictionMonthByUser(
-                user_id=record.user_id, month=keys.month_bucket(record.upload_time)
-            ).save()
-        PredictionByDay(
-            day=keys.day_bucket(record.upload_time),
-            created=record.created,
-            user_id=record.user_id,
-            username=record.username,
-            **fields,
-        ).save()
-        # After the rows, never batched with them: the admin's statistics of this day are stale.
-        day_stats_mark_changed(day=keys.day_bucket(record.upload_time))
-    except CASSANDRA_ERRORS as exc:
-        # The stand-in has no outbox: the person still gets their answer, unsaved.
-        logger.error("Could not store prediction %s: %s", record.id, exc)
-        return SaveOutcome(record=record, stored=False)
-    return SaveOutcome(record=record, stored=True)
+    """Write ``record`` to every table (an upsert keyed by its id and time), or queue it.
+
+    ``revision=True`` for a later save of a record that may already be stored with an
+    earlier ``upload_time`` (a client predicting the same drawing id again): the writer
+    reads the stored time by primary key and keeps it, so the record stays one row in
+    every table. Without it (a fresh id, or a record read back and corrected) no read is
+    made. Raises ``RecordNotKept`` when neither Cassandra nor the outbox can take it.
+    """
+    return _apply_or_queue(
+        Operation(kind="save", record=record, write_time=write_time_now(), revision=revision)
+    )
 
 
 def record_delete(*, record: PredictionRecord) -> SaveOutcome:
-    if record.user_id is not None:
-        PredictionByUser.objects.filter(
-            user_id=record.user_id,
-            month=keys.month_bucket(record.upload_time),
-            created=record.created,
-        ).delete()
-    PredictionByDay.objects.filter(
-        day=keys.day_bucket(record.upload_time), created=record.created
-    ).delete()
-    Prediction.objects.filter(id=record.id).delete()
-    day_stats_mark_changed(day=keys.day_bucket(record.upload_time))
-    return SaveOutcome(record=record, stored=True)
+    """Delete ``record`` from every table, or queue the deletion behind earlier writes."""
+    return _apply_or_queue(Operation(kind="delete", record=record, write_time=write_time_now()))
+
+
+def _apply_or_queue(operation: Operation) -> SaveOutcome:
+    try:
+        waiting = outbox_has_pending(record_id=operation.record.id)
+    except OutboxError as exc:
+        # Cannot tell; Cassandra may still take it, and the timestamps keep the order.
+        logger.error("%s", exc)
+        waiting = False
+    if waiting:
+        return _queue(operation, reason="an earlier write of this record is still queued")
+    if not _circuit.allows_a_try():
+        return _queue(operation, reason="not tried: Cassandra failed a moment ago")
+    try:
+        kept = operation_apply(operation)
+    except CASSANDRA_ERRORS as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        _circuit.failed(reason)
+        return _queue(operation, reason=reason)
+    except BaseException:
+        _circuit.release()
+        raise
+    _circuit.succeeded()
+    return SaveOutcome(record=kept, stored=True, queued=False)
+
+
+def _queue(operation: Operation, *, reason: str) -> SaveOutcome:
+    try:
+        outbox_put(operation=operation)
+    except OutboxError as exc:
+        logger.error(
+            "record %s held nowhere: Cassandra (%s) and the outbox (%s) both failed",
+            operation.record.id,
+            reason,
+            exc,
+        )
+        raise RecordNotKept(
+            "The prediction could not be kept: the database is unavailable and the local "
+            "queue cannot take it. Try again later."
+        ) from exc
+    return SaveOutcome(record=operation.record, stored=False, queued=True)

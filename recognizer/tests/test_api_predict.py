@@ -42,6 +42,7 @@ def test_it_recognises_a_drawing_and_stores_it(session_client, user, one_png):
     answer = response.json()
     assert answer["digit"] == 1
     assert answer["stored"] is True
+    assert answer["queued"] is False
     assert len(answer["probabilities"]) == 10
     assert sum(answer["probabilities"]) == pytest.approx(1, abs=1e-3)
     assert answer["confidence"] == max(answer["probabilities"])
@@ -84,6 +85,8 @@ def test_a_retry_with_the_same_id_leaves_one_row(session_client, user, one_png):
     assert first.status_code == again.status_code == 200
     assert first.json()["id"] == again.json()["id"]
     assert [str(row["id"]) for row in rows_of(user)] == [first.json()["id"]]
+    # Predicting the same drawing again keeps the time of its first save.
+    assert again.json()["upload_time"] == first.json()["upload_time"]
 
 
 def test_the_same_client_id_from_two_users_never_touches_the_other_row(

@@ -46,8 +46,25 @@ def test_readyz_checks_the_model_and_cassandra(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
     body = response.json()
+    assert body["status"] == "ok"
     assert body["model"].startswith("ok")
     assert body["cassandra"].startswith("ok (Cassandra 5.")
+    assert body["outbox"] == {"pending": 0, "oldest_pending_seconds": None, "failed": 0}
+
+
+@pytest.mark.django_db(databases=["default", "cassandra"])
+def test_readyz_is_degraded_but_200_while_records_wait_in_the_outbox(client):
+    from recognizer.records.cql import Operation, write_time_now
+    from recognizer.records.outbox import outbox_put
+    from recognizer.records.tests.test_writer import a_record
+
+    outbox_put(operation=Operation(kind="save", record=a_record(), write_time=write_time_now()))
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["outbox"]["pending"] == 1
+    assert body["outbox"]["oldest_pending_seconds"] >= 0
 
 
 @pytest.mark.django_db(databases=["default", "cassandra"])

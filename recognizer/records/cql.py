@@ -1,0 +1,264 @@
+"""One write operation (save or delete a record) and how it is applied to every table,
+with prepared, idempotent statements through the driver session.
+
+Each operation carries its own write time, used as the cells' timestamp
+(``USING TIMESTAMP``): Cassandra keeps the newest write of each cell, so an operation
+replayed from the outbox later than a newer one (or twice) can never undo it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Literal
+
+from cassandra.cluster import ResponseFuture, Session
+from cassandra.query import UNSET_VALUE, PreparedStatement
+
+from recognizer.db import cassandra_keyspace, cassandra_session
+from recognizer.records import keys
+from recognizer.records.day_stats import day_stats_mark_changed
+from recognizer.records.record import PredictionRecord
+
+# Errors that replaying will never cure (a payload that does not decode or bind): the
+# drainer sets such an operation aside instead of blocking the queue behind it. Cassandra's
+# InvalidRequest is not one of them: a keyspace not created yet is cured by sync_cassandra.
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (TypeError, ValueError, KeyError)
+
+# The record's columns, in the order of PredictionRecord (id and time are keys).
+_DATA_COLUMNS = (
+    "digits",
+    "confidence",
+    "unsure",
+    "probabilities",
+    "image",
+    "model_version",
+    "source",
+    "corrected_label",
+    "corrected_at",
+)
+
+
+def write_time_now() -> int:
+    """Microseconds since the epoch: Cassandra's own unit for a cell's write time."""
+    return time.time_ns() // 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """What the writer was asked to do, complete enough to do it again later."""
+
+    kind: Literal["save", "delete"]
+    record: PredictionRecord
+    # The cells' timestamp: later operations on the same record win, whatever the order
+    # in which they reach Cassandra.
+    write_time: int
+    # A later save of a record that may already be stored (a client re-predicting the
+    # same drawing id): keep the upload_time of its first save, so that every key, and
+    # so every history row, stays where it is.
+    revision: bool = False
+
+
+@dataclass(frozen=True)
+class _Statements:
+    insert_mnist1: PreparedStatement
+    insert_by_user: PreparedStatement
+    insert_month: PreparedStatement
+    insert_by_day: PreparedStatement
+    upload_time_of: PreparedStatement
+    delete_mnist1: PreparedStatement
+    delete_by_user: PreparedStatement
+    delete_by_day: PreparedStatement
+
+
+_prepared: dict[tuple[int, str], _Statements] = {}
+_prepare_lock = threading.Lock()
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    marks = ", ".join("?" for _ in columns)
+    columns_text = ", ".join(columns)
+    return f"INSERT INTO {table} ({columns_text}) VALUES ({marks}) USING TIMESTAMP ?"  # noqa: S608
+
+
+def _statements(session: Session, keyspace: str) -> _Statements:
+    """Prepared once per session and keyspace (tests use their own keyspace)."""
+    key = (id(session), keyspace)
+    found = _prepared.get(key)
+    if found is not None:
+        return found
+    with _prepare_lock:
+        if key in _prepared:
+            return _prepared[key]
+        # CQL cannot bind a keyspace or table name; ours come from settings and constants.
+        if not re.fullmatch(r"\w+", keyspace):
+            raise ValueError(f"not a keyspace name: {keyspace!r}")
+        ks = f'"{keyspace}"'
+        texts = {
+            "insert_mnist1": _insert(
+                f"{ks}.mnist1",
+                ("id", "upload_time", "user_id", "username", *_DATA_COLUMNS),
+            ),
+            "insert_by_user": _insert(
+                f"{ks}.predictions_by_user",
+                ("user_id", "month", "created", "id", "upload_time", *_DATA_COLUMNS),
+            ),
+            "insert_month": _insert(f"{ks}.prediction_months_by_user", ("user_id", "month")),
+            "insert_by_day": _insert(
+                f"{ks}.predictions_by_day",
+                ("day", "created", "id", "upload_time", "user_id", "username", *_DATA_COLUMNS),
+            ),
+            "upload_time_of": f"SELECT upload_time FROM {ks}.mnist1 WHERE id = ?",  # noqa: S608
+            "delete_mnist1": f"DELETE FROM {ks}.mnist1 USING TIMESTAMP ? WHERE id = ?",  # noqa: S608
+            "delete_by_user": (
+                f"DELETE FROM {ks}.predictions_by_user USING TIMESTAMP ? "  # noqa: S608
+                "WHERE user_id = ? AND month = ? AND created = ?"
+            ),
+            "delete_by_day": (
+                f"DELETE FROM {ks}.predictions_by_day USING TIMESTAMP ? "  # noqa: S608
+                "WHERE day = ? AND created = ?"
+            ),
+        }
+        prepared = {}
+        for name, text in texts.items():
+            statement = session.prepare(text)
+            # Every statement here writes the same cells with the same timestamp when
+            # repeated, so the driver may retry it after a timeout.
+            statement.is_idempotent = True
+            prepared[name] = statement
+        _prepared[key] = found = _Statements(**prepared)
+        return found
+
+
+def _value(value: object) -> object:
+    # An unset value writes nothing, where a null would write a tombstone.
+    return UNSET_VALUE if value is None else value
+
+
+def _data(record: PredictionRecord) -> list[object]:
+    return [
+        _value(v)
+        for v in (
+            record.digits,
+            record.confidence,
+            record.unsure,
+            list(record.probabilities),
+            record.image,
+            record.model_version,
+            record.source,
+            record.corrected_label,
+            record.corrected_at,
+        )
+    ]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _stored_upload_time(
+    session: Session, statements: _Statements, record: PredictionRecord
+) -> datetime | None:
+    row = session.execute(statements.upload_time_of, (record.id,)).one()
+    return None if row is None else _as_utc(row["upload_time"])
+
+
+def statements_prepare() -> None:
+    """Connect and prepare the writer's statements now (a serving process at boot)."""
+    session = cassandra_session()
+    _statements(session, cassandra_keyspace())
+
+
+def operation_apply(operation: Operation) -> PredictionRecord:
+    """Apply ``operation`` to every table; returns the record as kept.
+
+    Raises one of ``recognizer.db.CASSANDRA_ERRORS`` when Cassandra cannot take it;
+    some tables may then hold it and others not, which the next attempt repairs.
+    """
+    session = cassandra_session()
+    statements = _statements(session, cassandra_keyspace())
+    record = operation.record
+    stamp = operation.write_time
+    futures: list[ResponseFuture] = []
+    if operation.kind == "save":
+        if operation.revision:
+            first = _stored_upload_time(session, statements, record)
+            if first is not None and first != _as_utc(record.upload_time):
+                record = replace(record, upload_time=first)
+        month = keys.month_bucket(record.upload_time)
+        created = record.created
+        data = _data(record)
+        futures.append(
+            session.execute_async(
+                statements.insert_mnist1,
+                [record.id, record.upload_time, _value(record.user_id), record.username]
+                + data
+                + [stamp],
+            )
+        )
+        if record.user_id is not None:
+            futures.append(
+                session.execute_async(
+                    statements.insert_by_user,
+                    [record.user_id, month, created, record.id, record.upload_time]
+                    + data
+                    + [stamp],
+                )
+            )
+            futures.append(
+                session.execute_async(statements.insert_month, [record.user_id, month, stamp])
+            )
+        futures.append(
+            session.execute_async(
+                statements.insert_by_day,
+                [
+                    keys.day_bucket(record.upload_time),
+                    created,
+                    record.id,
+                    record.upload_time,
+                    _value(record.user_id),
+                    record.username,
+                ]
+                + data
+                + [stamp],
+            )
+        )
+    else:
+        # The index rows sit where the stored upload_time puts them; a record handed in
+        # with a later time (a revision) must not miss them.
+        first = _stored_upload_time(session, statements, record)
+        if first is not None:
+            record = replace(record, upload_time=first)
+        created = record.created
+        futures.append(session.execute_async(statements.delete_mnist1, [stamp, record.id]))
+        if record.user_id is not None:
+            futures.append(
+                session.execute_async(
+                    statements.delete_by_user,
+                    [stamp, record.user_id, keys.month_bucket(record.upload_time), created],
+                )
+            )
+        futures.append(
+            session.execute_async(
+                statements.delete_by_day,
+                [stamp, keys.day_bucket(record.upload_time), created],
+            )
+        )
+        # prediction_months_by_user keeps the month: other records may live in it, and an
+        # empty month only costs the history one empty page read.
+    errors = []
+    for future in futures:
+        try:
+            future.result()
+        except Exception as exc:  # noqa: BLE001 - wait for every write, then raise the first
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    # After the rows, never batched with them: the admin's statistics of this day are
+    # stale (issue 10, docs/DATA_MODEL.md "Admin"). A failure here fails the operation,
+    # which the outbox then repeats whole (rewriting the rows is harmless).
+    day_stats_mark_changed(day=keys.day_bucket(record.upload_time))
+    return record

@@ -1,0 +1,264 @@
+"""The writer and the outbox against the real Cassandra node (the down-Cassandra paths run
+against real processes in recognizer/tests/faults/)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from recognizer.db import cassandra_keyspace, cassandra_session
+from recognizer.records import keys
+from recognizer.records.cql import Operation, write_time_now
+from recognizer.records.outbox import (
+    outbox_drain,
+    outbox_pending_operations,
+    outbox_put,
+    outbox_status,
+    record_from_json,
+    record_to_json,
+)
+from recognizer.records.record import PredictionRecord
+from recognizer.records.writer import record_delete, record_save
+
+cassandra = pytest.mark.django_db(databases=["default", "cassandra"])
+
+
+def a_record(**changes) -> PredictionRecord:
+    record = PredictionRecord(
+        id=uuid.uuid4(),
+        digits="7",
+        upload_time=datetime(2026, 11, 25, 9, 30, 1, 123000, tzinfo=UTC),
+        user_id=42,
+        username="ada",
+        confidence=0.97,
+        unsure=False,
+        probabilities=(0.0,) * 7 + (0.97,) + (0.01,) * 2,
+        image=b"\x89PNG...",
+        model_version="abc123",
+        source="api",
+    )
+    return replace(record, **changes)
+
+
+def rows(table: str, where: str, *params) -> list[dict]:
+    return list(
+        cassandra_session().execute(
+            f"SELECT * FROM {cassandra_keyspace()}.{table} WHERE {where}", params
+        )
+    )
+
+
+def everywhere(record: PredictionRecord) -> dict[str, list[dict]]:
+    """The record's rows in every table, found by the keys its first save would use."""
+    return {
+        "mnist1": rows("mnist1", "id = %s", record.id),
+        "by_user": [
+            row
+            for row in rows(
+                "predictions_by_user",
+                "user_id = %s AND month = %s",
+                record.user_id,
+                keys.month_bucket(record.upload_time),
+            )
+            if row["id"] == record.id
+        ],
+        "by_day": [
+            row
+            for row in rows("predictions_by_day", "day = %s", keys.day_bucket(record.upload_time))
+            if row["id"] == record.id
+        ],
+        "months": rows(
+            "prediction_months_by_user",
+            "user_id = %s AND month = %s",
+            record.user_id,
+            keys.month_bucket(record.upload_time),
+        ),
+    }
+
+
+def test_a_record_survives_the_trip_through_json():
+    record = a_record(corrected_label=1, corrected_at=datetime(2026, 11, 26, tzinfo=UTC))
+    assert record_from_json(record_to_json(record)) == record
+
+
+@cassandra
+def test_a_saved_record_is_in_every_table():
+    record = a_record()
+    outcome = record_save(record=record)
+
+    assert (outcome.stored, outcome.queued) == (True, False)
+    found = everywhere(record)
+    assert [r["digits"] for r in found["mnist1"]] == ["7"]
+    assert found["mnist1"][0]["username"] == "ada"
+    assert found["mnist1"][0]["probabilities"][7] == pytest.approx(0.97)
+    assert [r["created"] for r in found["by_user"]] == [record.created]
+    assert [r["created"] for r in found["by_day"]] == [record.created]
+    assert found["by_day"][0]["image"] == record.image
+    assert len(found["months"]) == 1
+
+
+@cassandra
+def test_saving_the_same_record_again_updates_the_same_rows():
+    record = a_record()
+    record_save(record=record)
+    record_save(record=record.corrected(label=1, at=datetime(2026, 11, 26, tzinfo=UTC)))
+
+    found = everywhere(record)
+    assert [r["corrected_label"] for r in found["mnist1"]] == [1]
+    assert [r["corrected_label"] for r in found["by_user"]] == [1]
+    assert [r["corrected_label"] for r in found["by_day"]] == [1]
+
+
+@cassandra
+def test_a_revision_keeps_the_first_upload_time_so_the_drawing_stays_one_row():
+    first = a_record()
+    record_save(record=first)
+    later = replace(first, digits="1", upload_time=first.upload_time + timedelta(days=40))
+
+    outcome = record_save(record=later, revision=True)
+
+    assert outcome.record.upload_time == first.upload_time
+    assert outcome.record.digits == "1"
+    found = everywhere(first)
+    assert [r["digits"] for r in found["mnist1"]] == ["1"]
+    assert [r["digits"] for r in found["by_user"]] == ["1"]
+    assert [r["digits"] for r in found["by_day"]] == ["1"]
+    assert rows("predictions_by_day", "day = %s", keys.day_bucket(later.upload_time)) == []
+
+
+@cassandra
+def test_a_first_save_marked_revision_keeps_its_own_time():
+    record = a_record()
+    outcome = record_save(record=record, revision=True)
+    assert outcome.record == record
+    assert len(everywhere(record)["by_day"]) == 1
+
+
+@cassandra
+def test_a_deleted_record_is_gone_from_every_table():
+    record = a_record()
+    record_save(record=record)
+
+    outcome = record_delete(record=record)
+
+    assert outcome.stored
+    found = everywhere(record)
+    assert found["mnist1"] == found["by_user"] == found["by_day"] == []
+
+
+@cassandra
+def test_a_delete_handed_a_later_time_still_finds_the_rows_of_the_first_save():
+    record = a_record()
+    record_save(record=record)
+    record_delete(record=replace(record, upload_time=record.upload_time + timedelta(days=3)))
+    found = everywhere(record)
+    assert found["mnist1"] == found["by_user"] == found["by_day"] == []
+
+
+@cassandra
+def test_a_save_queues_behind_an_earlier_write_of_the_same_record_and_drains_in_order():
+    record = a_record()
+    outbox_put(operation=Operation(kind="save", record=record, write_time=write_time_now()))
+
+    outcome = record_save(record=replace(record, digits="3"))
+
+    assert (outcome.stored, outcome.queued) == (False, True)
+    assert [op.record.digits for op in outbox_pending_operations()] == ["7", "3"]
+    assert everywhere(record)["mnist1"] == []
+
+    report = outbox_drain()
+
+    assert (report.applied, report.remaining, report.error) == (2, 0, None)
+    found = everywhere(record)
+    assert [r["digits"] for r in found["mnist1"]] == ["3"]
+    assert [r["digits"] for r in found["by_day"]] == ["3"]
+    assert outbox_status().pending == 0
+
+
+@cassandra
+def test_a_late_replay_never_undoes_a_newer_write():
+    record = a_record()
+    older = Operation(kind="save", record=record, write_time=write_time_now())
+    record_save(record=replace(record, digits="9"))
+    outbox_put(operation=older)  # e.g. a worker that queued it just before
+
+    outbox_drain()
+
+    assert [r["digits"] for r in everywhere(record)["mnist1"]] == ["9"]
+
+
+@cassandra
+def test_a_replayed_delete_removes_the_record_saved_before_it():
+    record = a_record()
+    outbox_put(operation=Operation(kind="save", record=record, write_time=write_time_now()))
+    assert record_delete(record=record).queued
+
+    outbox_drain()
+
+    assert everywhere(record)["mnist1"] == []
+    assert everywhere(record)["by_day"] == []
+
+
+@cassandra
+def test_a_queued_revision_gets_the_first_time_when_replayed():
+    first = a_record()
+    record_save(record=first)
+    later = replace(first, digits="4", upload_time=first.upload_time + timedelta(hours=2))
+    outbox_put(
+        operation=Operation(kind="save", record=later, write_time=write_time_now(), revision=True)
+    )
+
+    outbox_drain()
+
+    found = everywhere(first)
+    assert [r["digits"] for r in found["by_day"]] == ["4"]
+    assert [r["upload_time"] for r in found["mnist1"]] == [first.upload_time.replace(tzinfo=None)]
+
+
+@cassandra
+def test_the_outbox_reports_its_backlog_and_oldest_age():
+    assert outbox_status().pending == 0
+    assert outbox_status().oldest_age is None
+    for _ in range(3):
+        outbox_put(operation=Operation(kind="save", record=a_record(), write_time=write_time_now()))
+    status = outbox_status()
+    assert status.pending == 3
+    assert status.oldest_age >= 0
+
+
+@cassandra
+def test_drain_outbox_once_replays_and_says_how_many(capsys):
+    records = [a_record() for _ in range(3)]
+    for record in records:
+        outbox_put(operation=Operation(kind="save", record=record, write_time=write_time_now()))
+
+    call_command("drain_outbox")
+
+    assert "3 replayed" in capsys.readouterr().out
+    for record in records:
+        assert len(everywhere(record)["mnist1"]) == 1
+
+
+def test_after_a_failed_write_the_writer_queues_without_trying_for_a_moment(settings, caplog):
+    from recognizer.records.writer import _Circuit
+
+    circuit = _Circuit()
+    settings.CASSANDRA_CONNECT_RETRY = 3600
+    assert circuit.allows_a_try()
+
+    circuit.failed("NoHostAvailable")
+    assert not circuit.allows_a_try()
+
+    settings.CASSANDRA_CONNECT_RETRY = 0
+    assert circuit.allows_a_try()  # one probe ...
+    assert not circuit.allows_a_try()  # ... at a time
+    circuit.succeeded()
+    assert circuit.allows_a_try()
+    assert [r.getMessage()[:40] for r in caplog.records] == [
+        "outbox: Cassandra cannot take writes (No",
+        "outbox: Cassandra takes writes again; no",
+    ]
