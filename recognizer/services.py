@@ -79,6 +79,7 @@ def prediction_create(
         username=user.get_username(),
         confidence=recognition.confidence,
         unsure=recognition.unsure,
+        not_a_digit=recognition.not_a_digit,
         probabilities=list(recognition.probabilities),
         image=preprocessing.to_png_bytes(image28),
         model_version=recognizer.model_version,

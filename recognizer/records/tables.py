@@ -30,6 +30,8 @@ class Prediction(DjangoCassandraModel):
     confidence = columns.Float()
     # Below the model's calibrated threshold the page says "not sure".
     unsure = columns.Boolean()
+    # The network's "not a digit" score was over its threshold; digits still holds its digit.
+    not_a_digit = columns.Boolean()
     probabilities = columns.List(columns.Float)
     # The 28x28 PNG the model saw, so a record can be re-examined or trained on.
     image = columns.Blob()
