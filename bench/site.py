@@ -16,7 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-KEYSPACE = "bench_mnist_database"
+# Its own keyspace (dropped afterwards); BENCH_CASSANDRA_KEYSPACE keeps parallel runs apart.
+KEYSPACE = os.environ.get("BENCH_CASSANDRA_KEYSPACE", "bench_mnist_database")
 USERNAME = "bench"
 
 
