@@ -32,10 +32,10 @@ from recognizer import preprocessing
 from training.strokes import CANVAS_SIDE, Stroke, _warp, place_strokes, render_strokes
 
 UPSAMPLE = 4  # skeleton pixels per MNIST pixel: enough for smooth centre lines
-THRESHOLD = 0.35  # of full ink: where MNIST's antialiased edge counts as the stroke
-SPUR_LENGTH = 2.5  # MNIST pixels; a dangling branch shorter than this is a thinning artefact
+THRESHOLD = 0.5  # of full ink: where MNIST's antialiased edge counts as the stroke
+SPUR_LENGTH = 1.5  # MNIST pixels; a dangling branch shorter than this is a thinning artefact
 SMOOTHING = 2  # half-width (skeleton pixels) of the moving average along a stroke
-BLOB_FACTOR = 2.0  # ink deeper than this many half stroke widths is a filled loop
+BLOB_FACTOR = 2.5  # ink deeper than this many half stroke widths is a filled loop
 MIN_COMPONENT = 1.5  # MNIST pixels; specks shorter than this are dropped
 
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
