@@ -36,7 +36,10 @@ THRESHOLD = 0.5  # of full ink: where MNIST's antialiased edge counts as the str
 SPUR_LENGTH = 1.5  # MNIST pixels; a dangling branch shorter than this is a thinning artefact
 SMOOTHING = 2  # half-width (skeleton pixels) of the moving average along a stroke
 BLOB_FACTOR = 2.5  # ink deeper than this many half stroke widths is a filled loop
-MIN_COMPONENT = 1.5  # MNIST pixels; specks shorter than this are dropped
+# MNIST pixels: bits of skeleton shorter than SPECK are dropped, unless the whole drawing is
+# shorter than TINY_DRAWING (then nothing is dropped: better a speck than no stroke at all).
+SPECK = 0.5
+TINY_DRAWING = 1.5
 
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
@@ -111,7 +114,9 @@ def trace_skeleton(skel: np.ndarray, *, upsample: int = UPSAMPLE) -> list[np.nda
     adjacency = _adjacency(pixels)
     degree = {p: len(n) for p, n in adjacency.items()}
     seen: set[frozenset] = set()
-    paths: list[tuple[list[tuple[int, int]], bool]] = []  # (pixels, dangling end?)
+    # (pixels, droppable): a run from a junction to a free end, or a lone pixel, is dropped when
+    # shorter than SPUR_LENGTH: thinning leaves such spurs at thick ends and corners.
+    paths: list[tuple[list[tuple[int, int]], bool]] = []
 
     def walk(start: tuple[int, int], step: tuple[int, int]) -> list[tuple[int, int]]:
         path = [start, step]
@@ -147,9 +152,9 @@ def trace_skeleton(skel: np.ndarray, *, upsample: int = UPSAMPLE) -> list[np.nda
         if spur and _length(xy) < SPUR_LENGTH:
             continue
         polylines.append(_smooth(xy, SMOOTHING))
-    if sum(_length(p) for p in polylines) < MIN_COMPONENT:
+    if sum(_length(p) for p in polylines) < TINY_DRAWING:
         return polylines
-    return [p for p in polylines if _length(p) >= 0.5 or len(polylines) == 1]
+    return [p for p in polylines if _length(p) >= SPECK or len(polylines) == 1]
 
 
 def image_strokes(image: np.ndarray) -> list[np.ndarray]:
