@@ -213,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         [
             f"Threshold {recognizer.not_a_digit_threshold:.4f} on the network's 'not a digit' "
             "probability (from the report: the smallest that rejects at most 0.5% of the "
-            "validation digits). Non-digits: letters and symbols (the ones people also write as "
-            "digits, O I l S Z B G b q g, are left out on purpose), shapes, scribbles, and two or "
+            "redrawn validation digits). Non-digits: letters and symbols (the ones people also "
+            "write as digits, O I l S Z B G b q g, are left out on purpose), shapes, scribbles, "
+            "and two or "
             "three MNIST *test* digits side by side, drawn like the digits at any size and place. "
             f"'Held-out' symbols ({', '.join(HELD_OUT)}) were never trained on.",
             "",
