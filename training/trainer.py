@@ -55,7 +55,7 @@ from training.network import (
 )
 from training.nondigits import NOT_A_DIGIT
 
-DEFAULT_EPOCHS = 15
+DEFAULT_EPOCHS = 12
 DEFAULT_BATCH_SIZE = 128
 DEFAULT_SEED = 2019
 PEAK_LEARNING_RATE = 3e-3
