@@ -1,12 +1,21 @@
 """Drawn digits through the real page: Chromium's mouse on the canvas, gunicorn, Cassandra.
 
-    .venv/bin/python -m bench.drawn_digits_browser [--count 200] [--seed 23]
+    .venv/bin/python -m bench.drawn_digits_browser [--set templates|mnist|non-digits]
+                                                   [--count 200] [--seed 23] [--port 8766]
 
 Everything a person's drawing goes through, end to end: mouse events on ``#canvas`` (the
 page's own pen, device-pixel ratio 2), ``toDataURL``, the JSON API under gunicorn, the
-preprocessing and the served model, the row in Cassandra. Drawings come from
-``training.strokes`` at the sizes and places of ``bench.drawn_digits`` (a stream the training
-drawings never use). Writes the "Through the page" section of docs/DRAWN_DIGITS.md.
+preprocessing and the served model, the row in Cassandra. The drawings (``--set``):
+
+- ``templates``: ``training.strokes`` at the sizes and places of ``bench.drawn_digits`` (a
+  stream the training drawings never use); the "Through the page" section;
+- ``mnist``: MNIST *test* digits redrawn as strokes (``training.redraw``, as in
+  ``bench.drawn_digits_mnist``, from a stream of its own); "MNIST test digits through the page";
+- ``non-digits``: letters, symbols, shapes, scribbles, two MNIST test digits side by side
+  (``training.nondigits``); "Non-digits through the page", counting "That doesn't look like a
+  digit" answers.
+
+Writes that section of docs/DRAWN_DIGITS.md.
 """
 
 from __future__ import annotations
@@ -22,6 +31,9 @@ from playwright.sync_api import sync_playwright
 from bench.docs import write_section
 from bench.site import USERNAME, running_site
 from recognizer.tests.browser import CHROMIUM, CHROMIUM_ARGS, draw_with_mouse, thin
+from training import nondigits
+from training.data import load_mnist
+from training.redraw import image_strokes, redraw_strokes
 from training.strokes import drawn_digit
 
 MOUSE_SPACING = 8.0  # CSS px between mouse events: a quick hand on a 60 Hz mouse
@@ -30,16 +42,65 @@ SIZES = {
     "medium (90-160 px)": (90, 160),
     "large (160-250 px)": (160, 250),
 }
+PAGE_PEN = 18.0  # the page's pen on a 280 px canvas
+SECTIONS = {
+    "templates": "Through the page",
+    "mnist": "MNIST test digits through the page",
+    "non-digits": "Non-digits through the page",
+}
+MNIST_STREAM = 0xBE7C_0011
+NON_DIGIT_STREAM = 0xBE7C_0012
+
+
+def size_group(size: float) -> str:
+    return next(name for name, (_, high) in SIZES.items() if size < high or high == 250)
+
+
+def drawings(which: str, count: int, seed: int):
+    """(strokes, truth, groups) for each drawing; truth is None for a non-digit."""
+    if which == "templates":
+        rng = np.random.default_rng(seed)
+        for index in range(count):
+            digit = index % 10
+            size_name = list(SIZES)[rng.integers(len(SIZES))]
+            off_centre = rng.random() < 0.5
+            centre = (rng.uniform(40, 240), rng.uniform(40, 240)) if off_centre else None
+            strokes = drawn_digit(digit, rng, size=rng.uniform(*SIZES[size_name]), center=centre)
+            yield strokes, digit, (size_name, "off-centre" if off_centre else "centred")
+    elif which == "mnist":
+        rng = np.random.default_rng([MNIST_STREAM, seed])
+        mnist = load_mnist()
+        # A spread of the test set, not only its first images.
+        for index in rng.choice(len(mnist.y_test), size=count, replace=False):
+            drawing = redraw_strokes(image_strokes(mnist.x_test[index]), rng, pen_width=PAGE_PEN)
+            yield drawing.strokes, int(mnist.y_test[index]), (size_group(drawing.size),)
+    else:
+        rng = np.random.default_rng([NON_DIGIT_STREAM, seed])
+        x_test = load_mnist().x_test
+        for index in range(count):
+            held_out = index % 4 == 3
+
+            def digit_strokes():
+                return image_strokes(x_test[rng.integers(len(x_test))])
+
+            kind, unit = nondigits.non_digit_strokes(
+                rng, held_out=held_out, digit_strokes=digit_strokes
+            )
+            strokes = nondigits.place_non_digit(unit, rng, pen_width=PAGE_PEN)
+            family = "held-out symbol" if kind in nondigits.HELD_OUT else kind
+            if family not in ("scribble", "several digits", "held-out symbol"):
+                family = "symbol trained on"
+            yield strokes, None, (family,) if family == kind else (family, kind)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=SECTIONS, default="templates")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args(argv)
 
-    rng = np.random.default_rng(args.seed)
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     wrong: list[str] = []
     unsure = 0
@@ -55,12 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         page.click("button[type=submit], input[type=submit]")
         page.wait_for_selector("#canvas")
         page.uncheck("#instant")
-        for index in range(args.count):
-            digit = index % 10
-            size_name = list(SIZES)[rng.integers(len(SIZES))]
-            off_centre = rng.random() < 0.5
-            centre = (rng.uniform(40, 240), rng.uniform(40, 240)) if off_centre else None
-            strokes = drawn_digit(digit, rng, size=rng.uniform(*SIZES[size_name]), center=centre)
+        for index, (strokes, truth, groups) in enumerate(drawings(args.set, args.count, args.seed)):
             page.click("#clear")
             draw_with_mouse(page, [thin(stroke, MOUSE_SPACING) for stroke in strokes])
             page.click("#predict")
@@ -70,14 +126,23 @@ def main(argv: list[str] | None = None) -> int:
             answer = page.locator("#result").get_attribute("data-digit")
             if answer is None:
                 raise SystemExit(f"the page showed an error: {page.text_content('#message')}")
-            right = int(answer) == digit
-            unsure += "Not sure" in (page.text_content("#result") or "")
-            place = "off-centre" if off_centre else "centred"
-            for group in ("all", f"digit {digit}", size_name, place):
+            text = page.text_content("#result") or ""
+            rejected = "That doesn't look like a digit" in text
+            if truth is None:
+                right = rejected  # for a non-digit, "right" is being rejected
+            else:
+                right = int(answer) == truth and not rejected
+                unsure += "Not sure" in text
+            for group in ("all", *([f"digit {truth}"] if truth is not None else []), *groups):
                 tallies[group][0] += right
                 tallies[group][1] += 1
             if not right:
-                wrong.append(f"{digit} read as {answer} ({size_name}, {place})")
+                what = (
+                    f"{truth} read as {answer}"
+                    if truth is not None
+                    else f"{groups[-1]} read as {answer}"
+                )
+                wrong.append(f"{what}{' (not a digit)' if rejected else ''} ({', '.join(groups)})")
             if (index + 1) % 20 == 0:
                 done = tallies["all"]
                 print(
@@ -86,29 +151,41 @@ def main(argv: list[str] | None = None) -> int:
         browser.close()
     elapsed = time.perf_counter() - started
 
-    groups = ["all"] + [f"digit {d}" for d in range(10)] + list(SIZES) + ["centred", "off-centre"]
+    order = ["all"] + [f"digit {d}" for d in range(10)] + list(SIZES) + ["centred", "off-centre"]
+    order += sorted(g for g in tallies if g not in order)
     rows = [
         f"| {g} | {tallies[g][0] / tallies[g][1]:.1%} ({tallies[g][0]}/{tallies[g][1]}) |"
-        for g in groups
+        for g in order
         if tallies[g][1]
     ]
+    what = {
+        "templates": "digit drawn from the stroke templates",
+        "mnist": "MNIST test digit redrawn as strokes (the page's own pen)",
+        "non-digits": "non-digit (a quarter of them held-out symbols)",
+    }[args.set]
+    verdict = "rejected ('That doesn't look like a digit')" if args.set == "non-digits" else "right"
     body = "\n".join(
         [
             f"Measured {time.strftime('%Y-%m-%d')} with `python -m bench.drawn_digits_browser "
-            f"--count {args.count} --seed {args.seed}` ({elapsed:.0f} s): headless Chromium "
-            "(Debian's) draws each digit with the mouse on the page at device-pixel ratio 2, "
-            "presses Predict and reads `#result[data-digit]`; the site runs under gunicorn "
-            "with the local Cassandra.",
+            f"--set {args.set} --count {args.count} --seed {args.seed}` ({elapsed:.0f} s): "
+            f"headless Chromium (Debian's) draws each {what} with the mouse on the page at "
+            "device-pixel ratio 2, presses Predict and reads `#result[data-digit]` and its "
+            "text; the site runs under gunicorn with the local Cassandra.",
             "",
-            "| drawings | right |",
+            f"| drawings | {verdict} |",
             "| --- | --- |",
             *rows,
             "",
-            f"'Not sure' was shown for {unsure} of {args.count}. "
+            (
+                f"'Not sure' was shown for {unsure} of {args.count}. "
+                if args.set != "non-digits"
+                else ""
+            )
             + (f"Wrong: {'; '.join(wrong)}." if wrong else "None was wrong."),
         ]
     )
-    path = write_section("DRAWN_DIGITS.md", "Through the page", body, title="Drawn digits")
+    section = SECTIONS[args.set]
+    path = write_section("DRAWN_DIGITS.md", section, body, title="Drawn digits")
     print(body)
     print(f"written to {path}")
     return 0

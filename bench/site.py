@@ -20,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-# Dropped when the benchmark ends, so never a keyspace anyone keeps data in.
+# Dropped when the benchmark ends, so never a keyspace anyone keeps data in; BENCH_KEYSPACE
+# keeps parallel runs apart.
 KEYSPACE = os.environ.get("BENCH_KEYSPACE", "bench_mnist_database")
 USERNAME = "bench"
 

@@ -5,12 +5,18 @@ Serving runs the LiteRT flatbuffer that ``train_mnist`` writes beside the Keras 
 drawing without importing TensorFlow, where ``model.predict`` costs tens of
 milliseconds. When the flatbuffer is missing or was made from another Keras file, the
 Keras file is converted in memory (this imports TensorFlow once, at load).
+
+The network also says whether a drawing is a digit at all. The Keras file keeps its contract
+(ten probabilities), and its ``logits`` layer holds an eleventh score, "not a digit"; the LiteRT
+file has it as a second output (:func:`serving_model`), so one call answers both. The report's
+``not_a_digit_threshold`` is where the site starts saying "That doesn't look like a digit".
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +41,10 @@ class Recognition:
     confidence: float
     probabilities: tuple[float, ...]
     unsure: bool
+    # The network's "not a digit" probability (0 for a model without that class), and whether
+    # it is over the calibrated threshold.
+    not_a_digit_score: float = 0.0
+    not_a_digit: bool = False
 
     @property
     def ranked(self) -> list[int]:
@@ -55,6 +65,8 @@ class Recognizer:
         self.model_version = file_sha256(self.model_path)
         report = self._read_report()
         self.unsure_threshold = float(report.get("unsure_threshold", DEFAULT_UNSURE_THRESHOLD))
+        # No threshold (an older model, or one without the class): never say "not a digit".
+        self.not_a_digit_threshold = float(report.get("not_a_digit_threshold") or math.inf)
         flatbuffer = self._flatbuffer(report)
         try:
             from ai_edge_litert.interpreter import Interpreter
@@ -67,7 +79,10 @@ class Recognizer:
                 "retrain it with `python manage.py train_mnist`."
             ) from exc
         self._input = self._interpreter.get_input_details()[0]["index"]
-        self._output = self._interpreter.get_output_details()[0]["index"]
+        # Outputs by shape: (1, 10) digit probabilities and, if there, (1, 1) "not a digit".
+        outputs = {int(d["shape"][-1]): d["index"] for d in self._interpreter.get_output_details()}
+        self._output = outputs[10]
+        self._not_a_digit = outputs.get(1)
         # The interpreter keeps state between set_tensor and get_tensor.
         self._lock = threading.Lock()
         self.recognize(np.zeros((28, 28), dtype=np.float32))  # warm up
@@ -98,6 +113,11 @@ class Recognizer:
             self._interpreter.set_tensor(self._input, batch)
             self._interpreter.invoke()
             probabilities = self._interpreter.get_tensor(self._output)[0].astype(float)
+            score = (
+                float(self._interpreter.get_tensor(self._not_a_digit)[0, 0])
+                if self._not_a_digit is not None
+                else 0.0
+            )
         digit = int(np.argmax(probabilities))
         confidence = float(probabilities[digit])
         return Recognition(
@@ -105,16 +125,50 @@ class Recognizer:
             confidence=confidence,
             probabilities=tuple(float(p) for p in probabilities),
             unsure=confidence < self.unsure_threshold,
+            not_a_digit_score=score,
+            not_a_digit=score >= self.not_a_digit_threshold,
         )
+
+
+def serving_model(model):
+    """The Keras model to run: ``model`` (ten probabilities), plus a (N, 1) "not a digit"
+    output when its ``logits`` layer has an eleventh score."""
+    import keras
+    from keras import layers
+
+    try:
+        logits = model.get_layer("logits").output
+    except ValueError:
+        return model
+    classes = logits.shape[-1]
+    if classes != 11:
+        return model
+    x = layers.Softmax(name="classes")(logits)
+    x = layers.Reshape((classes, 1), name="class_column")(x)
+    x = layers.Cropping1D((10, 0), name="last_class")(x)
+    not_a_digit = layers.Flatten(name="not_a_digit")(x)
+    return keras.Model(model.inputs, [model.output, not_a_digit], name=f"{model.name}_serving")
+
+
+def convert_model_to_tflite(model) -> bytes:
+    """A float32 LiteRT flatbuffer of :func:`serving_model` (no quantization: accuracy must
+    not move)."""
+    import contextlib
+    import io
+
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(serving_model(model))
+    # Keras' export step prints its SavedModel signature; that is noise in a command's output.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return converter.convert()
 
 
 def convert_keras_to_tflite(model_path: Path) -> bytes:
     try:
         import keras
-        import tensorflow as tf
 
-        model = keras.models.load_model(model_path, compile=False)
-        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+        return convert_model_to_tflite(keras.models.load_model(model_path, compile=False))
     except Exception as exc:  # Keras raises many types for a corrupt file.
         raise ModelUnavailable(
             f"The model at {model_path} could not be loaded ({type(exc).__name__}: {exc}); "

@@ -31,6 +31,9 @@ def prediction_json(
         "digit": int(record.digits),
         "confidence": round(float(record.confidence), 6),
         "unsure": bool(record.unsure),
+        # The network says it is no digit at all (a letter, a shape, "12"); "digit" is still
+        # what it would be if it were one.
+        "not_a_digit": bool(record.not_a_digit),
         # The two likeliest digits, for "not sure: 4 or 9?".
         "alternatives": ranked[:2],
         "probabilities": probabilities,

@@ -85,6 +85,7 @@ def prediction_create(
         username=user.get_username(),
         confidence=float(recognition.confidence),
         unsure=bool(recognition.unsure),
+        not_a_digit=bool(recognition.not_a_digit),
         probabilities=tuple(float(p) for p in recognition.probabilities),
         image=preprocessing.to_png_bytes(image28),
         model_version=recognizer.model_version,

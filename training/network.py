@@ -37,8 +37,11 @@ class AugmentConfig:
     thickness_probability: float = 0.6
 
 
-def build_model(arch: str = "ours") -> Any:
-    """An uncompiled Keras model: (N, 28, 28, 1) float32 in [0, 1] -> (N, 10) probabilities."""
+def build_model(arch: str = "ours", *, classes: int = 10) -> Any:
+    """An uncompiled Keras model: (N, 28, 28, 1) float32 in [0, 1] -> (N, classes) probabilities.
+
+    With 11 classes the last is "not a digit"; :func:`digit_model` makes the served ten-way model
+    from it. The class scores come from a layer named ``logits`` either way."""
     import keras
     from keras import layers
 
@@ -55,7 +58,8 @@ def build_model(arch: str = "ours") -> Any:
         x = layers.Dropout(0.25, name="dropout1")(x)
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(1024, activation="relu", name="dense1")(x)
-        outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+        x = layers.Dense(classes, name="logits")(x)
+        outputs = layers.Softmax(name="probabilities")(x)
         return keras.Model(inputs, outputs, name="mnist_seed_cnn")
 
     x = inputs
@@ -71,8 +75,29 @@ def build_model(arch: str = "ours") -> Any:
     x = layers.BatchNormalization(momentum=0.9, name="bn3")(x)
     x = layers.Activation("relu", name="relu3")(x)
     x = layers.Dropout(0.4, name="dropout2")(x)
-    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    x = layers.Dense(classes, name="logits")(x)
+    outputs = layers.Softmax(name="probabilities")(x)
     return keras.Model(inputs, outputs, name="mnist_cnn")
+
+
+def digit_model(trained: Any) -> Any:
+    """The served Keras model (the file's contract: ten probabilities) from a trained one.
+
+    An eleven-class network gives the softmax of its first ten scores, the digit it would be if
+    it is a digit; its "not a digit" score stays in the file, in the ``logits`` layer, for
+    ``recognizer.inference.serving_model``. Built-in layers only, so any Keras loads the file."""
+    import keras
+    from keras import layers
+
+    logits = trained.get_layer("logits").output
+    classes = logits.shape[-1]
+    if classes == 10:
+        return trained
+    x = layers.Reshape((classes, 1), name="scores")(logits)
+    x = layers.Cropping1D((0, classes - 10), name="digit_scores")(x)
+    x = layers.Flatten(name="digit_logits")(x)
+    outputs = layers.Softmax(name="digit_probabilities")(x)
+    return keras.Model(trained.inputs, outputs, name=trained.name)
 
 
 def count_macs(model: Any) -> int:

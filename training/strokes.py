@@ -30,6 +30,7 @@ __all__ = [
     "Stroke",
     "drawn_digit",
     "drawn_digit_png",
+    "place_strokes",
     "render_strokes",
     "variant_count",
 ]
@@ -361,6 +362,38 @@ def drawn_digit(
         xy = _tremor(xy, rng, 0.003 * v)
         strokes.append(xy)
 
+    return place_strokes(
+        strokes,
+        rng,
+        slant=slant,
+        rotation=rotation,
+        widen=widen,
+        size=size,
+        center=center,
+        canvas=canvas,
+        pen_width=pen_width,
+    )
+
+
+def place_strokes(
+    strokes: Sequence[np.ndarray],
+    rng: np.random.Generator,
+    *,
+    slant: float = 0.0,
+    rotation: float = 0.0,
+    widen: float = 1.0,
+    size: float | None = None,
+    center: tuple[float, float] | None = None,
+    canvas: int = CANVAS_SIDE,
+    pen_width: float = 18.0,
+) -> list[Stroke]:
+    """Dense (n, 2) polylines in any units -> canvas strokes sampled like pointer events.
+
+    The drawing is widened, slanted (``slant`` moves the top to the right), rotated by
+    ``rotation`` radians about its middle, scaled to ``size`` canvas pixels tall (random 90-220
+    if None; never off the canvas) and centred on ``center`` (near the middle if None).
+    """
+    strokes = [np.array(xy, dtype=float) for xy in strokes]
     # Width, slant (top to the right), rotation about the middle.
     everything = np.vstack(strokes)
     middle = (everything.min(axis=0) + everything.max(axis=0)) / 2
@@ -403,12 +436,14 @@ def render_strokes(
     pen_width: float = 18.0,
     scale: float = 1.0,
     supersample: int = 4,
+    compress_level: int = 6,
 ) -> bytes:
     """Draw black round-capped, round-joined lines on a transparent canvas and return PNG bytes.
 
     This is what the page's ``<canvas>`` holds: RGBA, (0, 0, 0, 0) where nothing was drawn,
     antialiased edges in the alpha channel. ``scale`` is the device pixel ratio (2.0 gives 560x560);
-    strokes stay in CSS pixels.
+    strokes stay in CSS pixels. ``compress_level`` is zlib's (0 stores: for training, where
+    the bytes never leave the process).
     """
     side = round(size * scale)
     factor = scale * supersample
@@ -440,7 +475,7 @@ def render_strokes(
     black = Image.new("L", mask.size, 0)
     canvas_image = Image.merge("RGBA", (black, black, black, mask))
     buffer = io.BytesIO()
-    canvas_image.save(buffer, format="PNG")
+    canvas_image.save(buffer, format="PNG", compress_level=compress_level)
     return buffer.getvalue()
 
 

@@ -9,37 +9,66 @@ Outputs of :func:`train`, all written atomically (a temporary file in the same d
 - ``<stem>.tflite`` the same network as a float32 LiteRT flatbuffer, for serving without TensorFlow;
 - ``<stem>.json``   the report (see :func:`train`).
 
-The "not sure" threshold (``unsure_threshold`` in the report) is calibrated on the validation split
-with this rule: the largest confidence threshold t such that at most 2% of validation answers have a
-top probability below t (``UNSURE_FLAG_RATE``). The report gives the fraction of validation answers
-it flags and the fraction of validation errors it catches.
+What the network trains on (see ``training.drawings``): MNIST's training images as they are,
+the same images redrawn as canvas pen strokes (``--redrawn``), drawings from digit stroke
+templates (``--drawn``), and non-digits as an eleventh class (``--non-digits``: letters, symbols,
+shapes, scribbles, several digits at once). The Keras file still gives ten probabilities
+(``training.network.digit_model``); the eleventh score rides along for the site.
+
+Validation holds out MNIST's last 10,000 training images, as they are and redrawn, plus non-digits
+from their own stream. Two thresholds are calibrated on it and written to the report:
+
+- "not sure" (``unsure_threshold``): the largest confidence threshold t such that at most 3% of
+  the redrawn validation digits have a top probability below t (``UNSURE_FLAG_RATE``): the
+  canvas's domain is where "not sure" must earn its name;
+- "not a digit" (``not_a_digit_threshold``): the smallest score threshold that wrongly rejects at
+  most 0.5% of the redrawn validation digits (``DIGIT_REJECT_RATE``; MNIST as it is is rejected
+  less); the report gives the share of validation non-digits it rejects.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import platform
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from recognizer.inference import convert_model_to_tflite
 from recognizer.model_files import file_sha256, report_path, tflite_path
 from training.data import MnistData, load_mnist
-from training.network import AugmentConfig, augment_batch, build_model, count_macs, count_params
+from training.network import (
+    AugmentConfig,
+    augment_batch,
+    build_model,
+    count_macs,
+    count_params,
+    digit_model,
+)
+from training.nondigits import NOT_A_DIGIT
 
-DEFAULT_EPOCHS = 15
+DEFAULT_EPOCHS = 12
 DEFAULT_BATCH_SIZE = 128
 DEFAULT_SEED = 2019
 PEAK_LEARNING_RATE = 3e-3
-UNSURE_FLAG_RATE = 0.02
+UNSURE_FLAG_RATE = 0.03
+DIGIT_REJECT_RATE = 0.005
+# The default mix, as shares of the MNIST training images (chosen by measurement: see
+# docs/DRAWN_DIGITS.md, "Choosing the training mix").
+DEFAULT_DRAWN_SHARE = 0.2
+DEFAULT_REDRAWN_SHARE = 0.5
+DEFAULT_NON_DIGIT_SHARE = 0.2
+# Validation drawings: this many of MNIST's validation digits redrawn, and non-digits.
+VALIDATION_REDRAWN = 5000
+VALIDATION_NON_DIGITS = 2000
 EARLY_STOPPING_PATIENCE = 4
 EVAL_BATCH_SIZE = 1000
 # Batch norm's moving statistics (momentum 0.9) trail the weights; a run shorter than this
@@ -168,28 +197,68 @@ def calibrate_unsure_threshold(
     }
 
 
+def calibrate_not_a_digit_threshold(
+    digit_scores: np.ndarray,
+    non_digit_scores: np.ndarray,
+    reject_rate: float = DIGIT_REJECT_RATE,
+) -> dict[str, Any]:
+    """The smallest "not a digit" threshold t that rejects (score >= t) at most ``reject_rate``
+    of the real digits: the most non-digits caught for that price."""
+    n = len(digit_scores)
+    k = int(np.floor(reject_rate * n))
+    ordered = np.sort(digit_scores)[::-1]
+    # Just above the (k+1)-th highest digit score: at most k digits are at or over it.
+    threshold = float(np.nextafter(ordered[min(k, n - 1)], np.float32(2.0)))
+    threshold = max(threshold, 0.5)  # never reject what the network thinks is more likely a digit
+    return {
+        "not_a_digit_threshold": threshold,
+        "not_a_digit_rule": (
+            f"smallest threshold t (at least 0.5) such that at most {reject_rate:.1%} of the "
+            "redrawn validation digits have a not-a-digit probability >= t "
+            "(the site says 'That doesn't look like a digit' at or over t)"
+        ),
+        "not_a_digit_validation": {
+            "digits": n,
+            "digits_rejected_fraction": float((digit_scores >= threshold).mean()),
+            "non_digits": len(non_digit_scores),
+            "non_digits_rejected_fraction": float((non_digit_scores >= threshold).mean())
+            if len(non_digit_scores)
+            else None,
+        },
+    }
+
+
 def convert_to_tflite(model: Any) -> bytes:
-    """A float32 LiteRT flatbuffer (no quantization: accuracy must not move)."""
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    # Keras' export step prints its SavedModel signature; that is noise in a command's output.
-    with contextlib.redirect_stdout(io.StringIO()):
-        return converter.convert()
+    """The served LiteRT flatbuffer: ten probabilities and, for an eleven-class network, the
+    "not a digit" probability as a second output."""
+    return convert_model_to_tflite(model)
 
 
-def tflite_probabilities(tflite_path: str | os.PathLike[str], images: np.ndarray) -> np.ndarray:
-    """Run a .tflite file with LiteRT's interpreter (what the site serves with)."""
+def tflite_outputs(
+    tflite_path: str | os.PathLike[str], images: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run a .tflite file with LiteRT's interpreter (what the site serves with): the digit
+    probabilities (N, 10) and the "not a digit" scores (N,) (zeros without that output)."""
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=str(tflite_path))
     inp = interpreter.get_input_details()[0]
-    out = interpreter.get_output_details()[0]
     interpreter.resize_tensor_input(inp["index"], [len(images), 28, 28, 1])
     interpreter.allocate_tensors()
     interpreter.set_tensor(inp["index"], to_model_input(images))
     interpreter.invoke()
-    return np.array(interpreter.get_tensor(out["index"]), dtype=np.float32)
+    outputs = {int(d["shape"][-1]): d["index"] for d in interpreter.get_output_details()}
+    probabilities = np.array(interpreter.get_tensor(outputs[10]), dtype=np.float32)
+    scores = (
+        np.array(interpreter.get_tensor(outputs[1]), dtype=np.float32)[:, 0]
+        if 1 in outputs
+        else np.zeros(len(images), np.float32)
+    )
+    return probabilities, scores
+
+
+def tflite_probabilities(tflite_path: str | os.PathLike[str], images: np.ndarray) -> np.ndarray:
+    return tflite_outputs(tflite_path, images)[0]
 
 
 def settle_batch_norm(model: Any, images: np.ndarray, *, batch_size: int, seed: int) -> None:
@@ -226,6 +295,93 @@ def _make_dataset(
     return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(2)
 
 
+@dataclass
+class TrainingSet:
+    """What one run trains and validates on, and how many of each kind."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray  # MNIST validation, redrawn validation digits, validation non-digits
+    y_val: np.ndarray
+    val_kinds: np.ndarray  # "mnist", "redrawn" or "non-digit" for each validation image
+    counts: dict[str, int]
+
+
+def build_training_set(
+    mnist: MnistData,
+    *,
+    limit: int | None,
+    seed: int,
+    drawn: int,
+    redrawn: int,
+    non_digits: int,
+    status: Callable[[str], None] | None,
+) -> TrainingSet:
+    """MNIST's training images plus the drawings the options ask for (``training.drawings``)."""
+    from training.drawings import non_digit_drawings, redrawn_digits, synthetic_drawings
+
+    def say(line: str) -> None:
+        if status is not None:
+            status(line)
+
+    def counter(what: str) -> Callable[[int, int], None]:
+        return lambda done, total: say(f"  {what} {done}/{total}")
+
+    x_mnist, y_mnist = mnist.x_train, mnist.y_train
+    if limit is not None:
+        x_mnist, y_mnist = x_mnist[:limit], y_mnist[:limit]
+    xs, ys = [x_mnist], [y_mnist.astype(np.uint8)]
+    if drawn:
+        say(f"Drawing {drawn} digits from stroke templates…")
+        x, y = synthetic_drawings(drawn, seed=seed, progress=counter("drew"))
+        xs.append(x)
+        ys.append(y.astype(np.uint8))
+    if redrawn:
+        # Which MNIST training images to redraw: a seeded choice when not all of them.
+        pick = np.random.default_rng([seed, 11]).permutation(len(x_mnist))[:redrawn]
+        pick.sort()
+        say(f"Redrawing {len(pick)} MNIST training digits as canvas strokes…")
+        xs.append(redrawn_digits(x_mnist[pick], seed=seed, progress=counter("redrew")))
+        ys.append(y_mnist[pick].astype(np.uint8))
+    if non_digits:
+        say(f"Drawing {non_digits} non-digits…")
+        x, _ = non_digit_drawings(
+            non_digits, seed=seed, digit_images=x_mnist, progress=counter("drew")
+        )
+        xs.append(x)
+        ys.append(np.full(non_digits, NOT_A_DIGIT, np.uint8))
+
+    x_val, y_val = mnist.x_val, mnist.y_val
+    if limit is not None:  # quick runs validate on a proportionate slice
+        x_val, y_val = x_val[: max(limit // 5, 100)], y_val[: max(limit // 5, 100)]
+    val_x, val_y, val_kinds = [x_val], [y_val.astype(np.uint8)], ["mnist"] * len(y_val)
+    if redrawn or drawn:
+        count = min(len(x_val), VALIDATION_REDRAWN)
+        say(f"Redrawing {count} validation digits…")
+        val_x.append(redrawn_digits(x_val[:count], seed=seed + 1))
+        val_y.append(y_val[:count].astype(np.uint8))
+        val_kinds += ["redrawn"] * count
+    if non_digits:
+        count = min(non_digits, VALIDATION_NON_DIGITS)
+        x, _ = non_digit_drawings(count, seed=[seed, 1], digit_images=x_val)
+        val_x.append(x)
+        val_y.append(np.full(count, NOT_A_DIGIT, np.uint8))
+        val_kinds += ["non-digit"] * count
+    return TrainingSet(
+        x_train=np.concatenate(xs),
+        y_train=np.concatenate(ys),
+        x_val=np.concatenate(val_x),
+        y_val=np.concatenate(val_y),
+        val_kinds=np.array(val_kinds),
+        counts={
+            "mnist_train_count": len(y_mnist),
+            "drawn_train_count": drawn,
+            "redrawn_train_count": redrawn,
+            "non_digit_train_count": non_digits,
+        },
+    )
+
+
 def train(
     *,
     epochs: int = DEFAULT_EPOCHS,
@@ -243,22 +399,26 @@ def train(
     progress: ProgressFn | None = None,
     dataset: MnistData | None = None,
     drawn: int | None = None,
+    redrawn: int | None = None,
+    non_digits: int | None = None,
     status: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train, evaluate, and write ``output`` (.keras) with its .tflite and .json report.
 
     Returns the report dict, also written as ``<stem>.json``: ``model_version`` (the .keras file's
     sha256), ``test_accuracy``/``test_loss``/``per_class_accuracy``/``confusion_matrix`` of the
-    written file on the test set, ``unsure_threshold`` with its rule and validation statistics,
-    ``params``, ``macs_per_image``, ``epochs_run``, ``history``, ``duration_seconds``,
-    ``data_source``/``data_sha256``, library versions, ``command``, and ``tflite`` (its sha256,
-    ``source_model_version`` and its agreement with the Keras model on the test set).
+    written file on the test set, ``unsure_threshold`` and ``not_a_digit_threshold`` with their
+    rules and validation statistics, ``params``, ``macs_per_image``, ``epochs_run``, ``history``,
+    ``duration_seconds``, ``data_source``/``data_sha256``, library versions, ``command``, and
+    ``tflite`` (its sha256, ``source_model_version`` and its agreement with the Keras model).
 
     ``progress`` is called once per epoch with a dict of epoch, epochs, loss, accuracy, val_loss,
     val_accuracy, lr and seconds. ``limit``/``test_limit`` cut the training/test sets for quick
     runs (validation then uses a proportionate slice); ``dataset`` skips loading (benchmarks).
-    ``drawn`` synthetic canvas drawings (``training.drawings``) join the training images;
-    None means one for every five MNIST training images (none for the seed's recipe).
+    The mix (``training.drawings``; None takes the default share of the MNIST training images,
+    none at all for the seed's recipe): ``drawn`` template drawings (default one per five),
+    ``redrawn`` MNIST training digits redrawn as strokes (``DEFAULT_REDRAWN_SHARE``),
+    ``non_digits`` drawings of the "not a digit" class (``DEFAULT_NON_DIGIT_SHARE``).
     ``status`` gets free-text progress lines for work outside the epochs.
     """
     if epochs < 1:
@@ -269,8 +429,9 @@ def train(
         raise TrainingError("limit must be at least 1")
     if test_limit is not None and test_limit < 1:
         raise TrainingError("test limit must be at least 1")
-    if drawn is not None and drawn < 0:
-        raise TrainingError("drawn must be 0 or more")
+    for name, value in (("drawn", drawn), ("redrawn", redrawn), ("non-digits", non_digits)):
+        if value is not None and value < 0:
+            raise TrainingError(f"{name} must be 0 or more")
     paths = check_output(output, force=force)
     started = time.monotonic()
     mnist = dataset if dataset is not None else load_mnist(data)
@@ -279,36 +440,35 @@ def train(
     import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
-    x_train, y_train = mnist.x_train, mnist.y_train
-    if limit is not None:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-    mnist_train_count = len(y_train)
+    mnist_count = min(len(mnist.y_train), limit) if limit is not None else len(mnist.y_train)
+    seed_recipe = arch == "seed"
     if drawn is None:
-        drawn = 0 if arch == "seed" else mnist_train_count // 5
-    if drawn:
-        from training.drawings import synthetic_drawings
-
-        def drawing_progress(done: int, total: int) -> None:
-            if status is not None:
-                status(f"  drew {done}/{total} digits")
-
-        if status is not None:
-            status(f"Drawing {drawn} synthetic canvas digits to train on…")
-        x_drawn, y_drawn = synthetic_drawings(drawn, seed=seed, progress=drawing_progress)
-        x_train = np.concatenate([x_train, x_drawn])
-        y_train = np.concatenate([y_train, y_drawn.astype(y_train.dtype)])
+        drawn = 0 if seed_recipe else round(mnist_count * DEFAULT_DRAWN_SHARE)
+    if redrawn is None:
+        redrawn = 0 if seed_recipe else round(mnist_count * DEFAULT_REDRAWN_SHARE)
+    if non_digits is None:
+        non_digits = 0 if seed_recipe else round(mnist_count * DEFAULT_NON_DIGIT_SHARE)
+    redrawn = min(redrawn, mnist_count)
+    sets = build_training_set(
+        mnist,
+        limit=limit,
+        seed=seed,
+        drawn=drawn,
+        redrawn=redrawn,
+        non_digits=non_digits,
+        status=status,
+    )
+    x_train, y_train, x_val, y_val = sets.x_train, sets.y_train, sets.x_val, sets.y_val
     x_test, y_test = mnist.x_test, mnist.y_test
     if test_limit is not None:
         x_test, y_test = x_test[:test_limit], y_test[:test_limit]
-    x_val, y_val = mnist.x_val, mnist.y_val
-    if limit is not None:  # quick runs validate on a proportionate slice
-        x_val, y_val = x_val[: max(limit // 5, 100)], y_val[: max(limit // 5, 100)]
+    classes = 11 if non_digits else 10
 
     config = AugmentConfig()
-    model = build_model(arch)
+    model = build_model(arch, classes=classes)
     steps_per_epoch = max(1, -(-len(x_train) // batch_size))
     total_steps = steps_per_epoch * epochs
-    if arch == "seed":
+    if seed_recipe:
         optimizer = keras.optimizers.Adam(1e-3)
     else:
         # One epoch of linear warm-up to the peak, then cosine decay to 1% of it.
@@ -328,7 +488,7 @@ def train(
         y_train,
         batch_size=batch_size,
         seed=seed,
-        augment=augment and arch != "seed",
+        augment=augment and not seed_recipe,
         config=config,
     )
     val_data = (to_model_input(x_val), y_val.astype(np.int32))
@@ -356,7 +516,7 @@ def train(
                 progress(row)
 
     callbacks = [EpochProgress()]
-    if arch != "seed":
+    if not seed_recipe:
         callbacks.append(
             keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True
@@ -375,27 +535,38 @@ def train(
     )
     fit_seconds = time.monotonic() - fit_started
     steps_run = steps_per_epoch * len(history_rows)
-    if arch != "seed" and steps_run < SETTLE_BELOW_STEPS:
+    if not seed_recipe and steps_run < SETTLE_BELOW_STEPS:
         if status is not None:
             status(f"Settling batch norm statistics ({steps_run} steps were too few)…")
         settle_batch_norm(model, x_train, batch_size=max(batch_size, 256), seed=seed)
 
-    # Write the model, then evaluate the file itself (what the site and evaluate_mnist load).
+    # Write the model (ten probabilities, the file's contract), then evaluate the file itself
+    # (what the site and evaluate_mnist load).
     with atomic_path(paths["model"]) as tmp:
-        model.save(tmp)
+        digit_model(model).save(tmp)
         served = keras.saving.load_model(tmp)
     model_version = file_sha256(paths["model"])
 
-    test = classification_report(predict_probabilities(served, x_test), y_test)
-    val_probabilities = predict_probabilities(served, x_val)
-    val = classification_report(val_probabilities, y_val)
-    unsure = calibrate_unsure_threshold(val_probabilities, y_val.astype(np.int64))
+    keras_test_probabilities = predict_probabilities(served, x_test)
+    test = classification_report(keras_test_probabilities, y_test)
 
     with atomic_path(paths["tflite"]) as tmp:
         tmp.write_bytes(convert_to_tflite(served))
-        lite = tflite_probabilities(tmp, x_test)
-    keras_test_probabilities = predict_probabilities(served, x_test)
+        lite, _ = tflite_outputs(tmp, x_test)
+        val_probabilities, val_scores = tflite_outputs(tmp, x_val)
     tflite_test = classification_report(lite, y_test)
+
+    # Thresholds from what the site runs (the LiteRT file), on the validation drawings.
+    kinds = sets.val_kinds
+    val = classification_report(val_probabilities[kinds == "mnist"], y_val[kinds == "mnist"])
+    domain = kinds == ("redrawn" if (kinds == "redrawn").any() else "mnist")
+    redrawn_val = classification_report(val_probabilities[domain], y_val[domain])
+    unsure = calibrate_unsure_threshold(val_probabilities[domain], y_val[domain].astype(np.int64))
+    rejection = (
+        calibrate_not_a_digit_threshold(val_scores[domain], val_scores[kinds == "non-digit"])
+        if classes == 11
+        else {"not_a_digit_threshold": None}
+    )
 
     report: dict[str, Any] = {
         "model_version": model_version,
@@ -408,27 +579,31 @@ def train(
         "validation_accuracy": val["accuracy"],
         "validation_loss": val["loss"],
         "validation_count": val["count"],
+        "validation_redrawn_accuracy": redrawn_val["accuracy"],
+        "validation_redrawn_count": redrawn_val["count"],
         **unsure,
+        **rejection,
         "architecture": arch,
+        "classes": classes,
         "params": count_params(served),
         "macs_per_image": count_macs(served),
         "input": "(N, 28, 28, 1) float32 in [0, 1], white ink on black",
-        "output": "(N, 10) probabilities",
+        "output": "(N, 10) probabilities"
+        + ("; the .tflite adds (N, 1) not-a-digit probability" if classes == 11 else ""),
         "epochs_requested": epochs,
         "epochs_run": len(history_rows),
         "best_epoch": int(np.argmin([r["val_loss"] for r in history_rows])) + 1
-        if arch != "seed"
+        if not seed_recipe
         else len(history_rows),
         "history": history_rows,
         "batch_size": batch_size,
-        "augment": augment and arch != "seed",
-        "augmentation": vars(config) if augment and arch != "seed" else None,
+        "augment": augment and not seed_recipe,
+        "augmentation": vars(config) if augment and not seed_recipe else None,
         "seed": seed,
         "train_count": len(y_train),
-        "mnist_train_count": mnist_train_count,
-        "drawn_train_count": drawn,
+        **sets.counts,
         "fit_seconds": round(fit_seconds, 1),
-        "batch_norm_settled": arch != "seed" and steps_run < SETTLE_BELOW_STEPS,
+        "batch_norm_settled": not seed_recipe and steps_run < SETTLE_BELOW_STEPS,
         "duration_seconds": 0.0,  # filled in below
         "data_source": mnist.source,
         "data_path": mnist.path,

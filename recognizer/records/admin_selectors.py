@@ -278,6 +278,7 @@ def record_from_row(row: dict) -> PredictionRecord:
         username=row.get("username") or "",
         confidence=row["confidence"] or 0.0,
         unsure=bool(row["unsure"]),
+        not_a_digit=bool(row.get("not_a_digit")),
         probabilities=tuple(row.get("probabilities") or ()),
         image=row["image"] or b"",
         model_version=row["model_version"] or "",

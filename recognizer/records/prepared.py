@@ -10,18 +10,18 @@ from recognizer.db import cassandra_keyspace, cassandra_session
 COLUMNS = {
     # What the admin's lists show.
     "list": (
-        "created, id, user_id, digits, upload_time, confidence, unsure, image, "
+        "created, id, user_id, digits, upload_time, confidence, unsure, not_a_digit, image, "
         "model_version, source, corrected_label, corrected_at"
     ),
     # An export: no image, all ten probabilities.
     "export": (
-        "created, id, user_id, digits, upload_time, confidence, unsure, probabilities, "
-        "model_version, source, corrected_label, corrected_at"
+        "created, id, user_id, digits, upload_time, confidence, unsure, not_a_digit, "
+        "probabilities, model_version, source, corrected_label, corrected_at"
     ),
     # Every column of a record in mnist1.
     "all": (
-        "id, digits, upload_time, user_id, username, confidence, unsure, probabilities, image, "
-        "model_version, source, corrected_label, corrected_at"
+        "id, digits, upload_time, user_id, username, confidence, unsure, not_a_digit, "
+        "probabilities, image, model_version, source, corrected_label, corrected_at"
     ),
 }
 

@@ -25,6 +25,8 @@ class PredictionRecord:
     source: str
     corrected_label: int | None = None
     corrected_at: datetime | None = None
+    # The network's own answer stays in digits and probabilities even when it says this.
+    not_a_digit: bool = False
 
     @property
     def created(self) -> uuid.UUID:

@@ -26,22 +26,24 @@ MAX_PAGE_SIZE = 49
 _CURSOR_SALT = "recognizer.history.cursor"
 # Whole CQL texts, not assembled: what runs is what you read here.
 _RECORD_BY_ID = (
-    "SELECT id, digits, upload_time, confidence, unsure, probabilities, image, model_version, "
-    "source, corrected_label, corrected_at, user_id FROM {ks}.mnist1 WHERE id = ?"
+    "SELECT id, digits, upload_time, confidence, unsure, not_a_digit, probabilities, image, "
+    "model_version, source, corrected_label, corrected_at, user_id FROM {ks}.mnist1 WHERE id = ?"
 )
 _MONTH_FIRST_ROWS = (
-    "SELECT created, id, digits, upload_time, confidence, unsure, probabilities, image, "
-    "model_version, source, corrected_label, corrected_at FROM {ks}.predictions_by_user "
+    "SELECT created, id, digits, upload_time, confidence, unsure, not_a_digit, "
+    "probabilities, image, model_version, source, corrected_label, corrected_at "
+    "FROM {ks}.predictions_by_user "
     "WHERE user_id = ? AND month = ? LIMIT ?"
 )
 _MONTH_ROWS_BEFORE = (
-    "SELECT created, id, digits, upload_time, confidence, unsure, probabilities, image, "
-    "model_version, source, corrected_label, corrected_at FROM {ks}.predictions_by_user "
+    "SELECT created, id, digits, upload_time, confidence, unsure, not_a_digit, "
+    "probabilities, image, model_version, source, corrected_label, corrected_at "
+    "FROM {ks}.predictions_by_user "
     "WHERE user_id = ? AND month = ? AND created < ? LIMIT ?"
 )
 _MONTH_ALL_ROWS = (
-    "SELECT id, digits, upload_time, confidence, unsure, probabilities, model_version, "
-    "source, corrected_label, corrected_at FROM {ks}.predictions_by_user "
+    "SELECT id, digits, upload_time, confidence, unsure, not_a_digit, probabilities, "
+    "model_version, source, corrected_label, corrected_at FROM {ks}.predictions_by_user "
     "WHERE user_id = ? AND month = ?"
 )
 
@@ -77,6 +79,7 @@ def _record(row: dict, *, user_id: int | None, username: str) -> PredictionRecor
         username=username,
         confidence=row["confidence"] or 0.0,
         unsure=bool(row["unsure"]),
+        not_a_digit=bool(row.get("not_a_digit")),
         probabilities=tuple(row["probabilities"] or ()),
         image=row.get("image") or b"",
         model_version=row["model_version"] or "",

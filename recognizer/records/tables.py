@@ -30,6 +30,8 @@ class Prediction(DjangoCassandraModel):
     confidence = columns.Float()
     # Below the model's calibrated threshold the page says "not sure".
     unsure = columns.Boolean()
+    # The network's "not a digit" score was over its threshold; digits still holds its digit.
+    not_a_digit = columns.Boolean()
     probabilities = columns.List(columns.Float)
     # The 28x28 PNG the model saw, so a record can be re-examined or trained on.
     image = columns.Blob()
@@ -60,6 +62,7 @@ class PredictionByUser(DjangoCassandraModel):
     upload_time = columns.DateTime(required=True)
     confidence = columns.Float()
     unsure = columns.Boolean()
+    not_a_digit = columns.Boolean()
     probabilities = columns.List(columns.Float)
     image = columns.Blob()
     model_version = columns.Text()
@@ -99,6 +102,7 @@ class PredictionByDay(DjangoCassandraModel):
     upload_time = columns.DateTime(required=True)
     confidence = columns.Float()
     unsure = columns.Boolean()
+    not_a_digit = columns.Boolean()
     probabilities = columns.List(columns.Float)
     image = columns.Blob()
     model_version = columns.Text()

@@ -259,6 +259,7 @@
     placeholder.classList.remove('nudge');
     result.removeAttribute('data-digit');
     result.removeAttribute('data-prediction-id');
+    result.removeAttribute('data-not-a-digit');
     result.classList.remove('stale', 'unsure');
     answerBody.hidden = true;
     showMessage(IDLE_MESSAGE, 'idle');
@@ -269,6 +270,7 @@
     // the hooks so nobody reads it as the answer for what is on the canvas now.
     result.removeAttribute('data-digit');
     result.removeAttribute('data-prediction-id');
+    result.removeAttribute('data-not-a-digit');
     if (!answerBody.hidden) {
       result.classList.add('stale');
     }
@@ -292,8 +294,11 @@
   function showAnswer(answer) {
     const digit = answer.digit;
     const unsure = Boolean(answer.unsure);
-    answerDigit.textContent = String(digit);
-    if (unsure) {
+    const notADigit = Boolean(answer.not_a_digit);
+    answerDigit.textContent = notADigit ? '?' : String(digit);
+    if (notADigit) {
+      answerVerdict.textContent = "That doesn't look like a digit.";
+    } else if (unsure) {
       const [first, second] = answer.alternatives || [digit, digit];
       answerVerdict.textContent = `Not sure — maybe ${first} or ${second}?`;
     } else {
@@ -344,7 +349,8 @@
     }
 
     result.classList.remove('stale');
-    result.classList.toggle('unsure', unsure);
+    result.classList.toggle('unsure', unsure || notADigit);
+    result.toggleAttribute('data-not-a-digit', notADigit);
     answerBody.hidden = false;
     showMessage('', 'idle');
     result.dataset.predictionId = answer.id;

@@ -36,6 +36,10 @@ REPORT_KEYS = {
     "unsure_validation",
     "tflite",
     "history",
+    "not_a_digit_threshold",
+    "not_a_digit_rule",
+    "not_a_digit_validation",
+    "validation_redrawn_accuracy",
 }
 
 
@@ -84,12 +88,17 @@ def test_it_writes_model_tflite_and_report(quick_model):
     assert matrix.shape == (10, 10) and matrix.sum() == 500
     assert report["test_accuracy"] == pytest.approx(np.trace(matrix) / 500)
     assert report["epochs_run"] == 1
-    # One synthetic canvas drawing joins every five MNIST images.
+    # The default mix: per five MNIST images one template drawing and one non-digit, and one
+    # MNIST image in two redrawn as strokes.
     assert report["mnist_train_count"] == 500 and report["drawn_train_count"] == 100
-    assert report["train_count"] == 600
+    assert report["redrawn_train_count"] == 250 and report["non_digit_train_count"] == 100
+    assert report["train_count"] == 950
+    assert report["classes"] == 11
     assert report["command"].startswith("python manage.py train_mnist")
     assert 0.0 <= report["unsure_threshold"] <= 1.0
-    assert report["unsure_validation"]["flagged_fraction"] <= 0.02
+    assert report["unsure_validation"]["flagged_fraction"] <= 0.03
+    assert 0.5 <= report["not_a_digit_threshold"] <= 1.0
+    assert report["not_a_digit_validation"]["digits_rejected_fraction"] <= 0.005
     assert report["tflite"]["sha256"] == sha256(tflite_path)
     assert report["tflite"]["source_model_version"] == report["model_version"]
     assert report["params"] > 0 and report["macs_per_image"] > 0
@@ -107,6 +116,29 @@ def test_the_tflite_file_gives_the_keras_answers(quick_model):
     reference = predict_probabilities(keras.saving.load_model(output), images)
     assert np.array_equal(lite.argmax(1), reference.argmax(1))
     assert np.abs(lite - reference).max() < 1e-4
+
+
+def test_the_keras_file_keeps_ten_probabilities_and_the_tflite_adds_not_a_digit(quick_model):
+    import keras
+
+    from training.data import load_mnist
+    from training.trainer import tflite_outputs, to_model_input
+
+    output, _ = quick_model
+    images = load_mnist().x_test[:50]
+    keras_answer = np.asarray(keras.saving.load_model(output)(to_model_input(images)))
+    assert keras_answer.shape == (50, 10)
+    assert np.allclose(keras_answer.sum(axis=1), 1, atol=1e-5)
+    _, scores = tflite_outputs(output.with_suffix(".tflite"), images)
+    assert scores.shape == (50,) and ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_without_non_digits_the_network_has_ten_classes(tmp_path):
+    output = tmp_path / "ten.keras"
+    run("train_mnist", "--epochs", "1", "--limit", "200", "--test-limit", "100",
+        "--redrawn", "0", "--drawn", "0", "--non-digits", "0", "--output", str(output))  # fmt: skip
+    report = json.loads(output.with_suffix(".json").read_text())
+    assert report["classes"] == 10 and report["not_a_digit_threshold"] is None
 
 
 def test_it_refuses_to_overwrite_without_force(quick_model):

@@ -262,3 +262,21 @@ def test_after_a_failed_write_the_writer_queues_without_trying_for_a_moment(sett
         "outbox: Cassandra cannot take writes (No",
         "outbox: Cassandra takes writes again; no",
     ]
+
+
+@cassandra
+def test_not_a_digit_is_in_every_table_and_survives_a_correction_read_back():
+    from recognizer.records.selectors import record_get
+
+    record = a_record(not_a_digit=True)
+    record_save(record=record)
+    stored = record_get(user_id=42, username="ada", prediction_id=record.id)
+    assert stored is not None and stored.not_a_digit
+    # Feedback rewrites the record it read: the flag must come along, not reset to False.
+    record_save(record=stored.corrected(label=4, at=datetime(2026, 11, 26, tzinfo=UTC)))
+
+    found = everywhere(record)
+    assert [r["not_a_digit"] for r in found["mnist1"]] == [True]
+    assert [r["not_a_digit"] for r in found["by_user"]] == [True]
+    assert [r["not_a_digit"] for r in found["by_day"]] == [True]
+    assert record_from_json(record_to_json(record)).not_a_digit

@@ -103,8 +103,25 @@ class Command(BaseCommand):
             type=int,
             default=None,
             metavar="N",
-            help="synthetic canvas drawings to add to the training images "
+            help="digits drawn from stroke templates to add to the training images "
             "(default: one per five MNIST training images; 0 for none)",
+        )
+        parser.add_argument(
+            "--redrawn",
+            type=int,
+            default=None,
+            metavar="N",
+            help="MNIST training digits redrawn as canvas strokes to add "
+            "(default: one per two MNIST training images; 0 for none)",
+        )
+        parser.add_argument(
+            "--non-digits",
+            type=int,
+            default=None,
+            metavar="N",
+            help="letters, symbols, shapes, scribbles and several-digit drawings to train the "
+            "'not a digit' class on (default: one per five MNIST training images; 0 for none, "
+            "and then the network has ten classes only)",
         )
         parser.add_argument("--force", action="store_true", help="overwrite existing output files")
 
@@ -145,6 +162,8 @@ class Command(BaseCommand):
                 command=command_line("train_mnist") or self._rebuilt_command(options),
                 progress=progress,
                 drawn=options["drawn"],
+                redrawn=options["redrawn"],
+                non_digits=options["non_digits"],
                 status=(lambda line: self.stdout.write(line)) if verbosity >= 1 else None,
             )
         except (DataError, TrainingError) as exc:
@@ -175,6 +194,8 @@ class Command(BaseCommand):
             "output",
             "arch",
             "drawn",
+            "redrawn",
+            "non_digits",
         ):
             if options.get(flag) is not None:
                 parts += [f"--{flag.replace('_', '-')}", str(options[flag])]

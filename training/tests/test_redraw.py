@@ -1,0 +1,74 @@
+"""Redrawing digits as canvas strokes, and the non-digits of the eleventh class."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recognizer import preprocessing
+from training.drawings import non_digit_drawings, redrawn_digits
+from training.nondigits import HELD_OUT, SYMBOLS, non_digit_strokes
+from training.redraw import image_strokes, redraw_strokes, render_for_model, trace_skeleton
+from training.strokes import drawn_digit_png
+
+
+def mnist_like(digit: int, seed: int = 3) -> np.ndarray:
+    """A digit as MNIST holds it: uint8 28x28, white on black (via the site's preprocessing)."""
+    png = drawn_digit_png(digit, np.random.default_rng(seed), variant=0, pen_width=22.0)
+    return np.rint(preprocessing.preprocess(png) * 255).astype(np.uint8)
+
+
+def test_a_straight_line_traces_to_one_stroke_end_to_end():
+    skeleton = np.zeros((40, 40), dtype=bool)
+    skeleton[5:35, 20] = True
+    (stroke,) = trace_skeleton(skeleton, upsample=1)
+    ys = sorted((stroke[0][1], stroke[-1][1]))
+    assert np.allclose(stroke[:, 0], 20)
+    assert ys == [5, 34]
+
+
+def test_a_ring_traces_to_a_closed_stroke():
+    yy, xx = np.mgrid[:40, :40]
+    radius = np.hypot(yy - 20, xx - 20)
+    ring = (radius >= 9.5) & (radius < 10.5)
+    from skimage.morphology import skeletonize
+
+    strokes = trace_skeleton(skeletonize(ring), upsample=1)
+    assert len(strokes) == 1
+    assert np.hypot(*(strokes[0][0] - strokes[0][-1])) < 2  # it comes back to where it began
+
+
+def test_a_redrawn_digit_keeps_its_shape():
+    for digit in (0, 4, 7, 8):
+        image = mnist_like(digit)
+        strokes = image_strokes(image)
+        assert strokes, f"no strokes traced for {digit}"
+        drawing = redraw_strokes(strokes, np.random.default_rng(1), variation=0.0)
+        redrawn = render_for_model(drawing)
+        assert redrawn.shape == (28, 28) and redrawn.dtype == np.uint8
+        # Same digit, same place: the ink of the two overlaps far more than chance.
+        a, b = image > 80, redrawn > 80
+        assert (a & b).sum() / (a | b).sum() > 0.35, digit
+
+
+def test_redrawing_follows_the_seed():
+    images = np.stack([mnist_like(d) for d in range(3)])
+    first, again = redrawn_digits(images, seed=1), redrawn_digits(images, seed=1)
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, redrawn_digits(images, seed=2))
+
+
+def test_non_digits_are_mnist_shaped_and_reproducible():
+    images, kinds = non_digit_drawings(40, seed=3)
+    assert images.shape == (40, 28, 28) and images.dtype == np.uint8
+    assert (images.max(axis=(1, 2)) == 255).all()
+    again, _ = non_digit_drawings(40, seed=3)
+    assert np.array_equal(images, again)
+    assert {"scribble", "several digits"} <= set(kinds)
+
+
+def test_held_out_symbols_are_never_drawn_for_training():
+    rng = np.random.default_rng(0)
+    trained = {non_digit_strokes(rng, family="symbol")[0] for _ in range(400)}
+    held = {non_digit_strokes(rng, family="symbol", held_out=True)[0] for _ in range(200)}
+    assert trained == set(SYMBOLS) - set(HELD_OUT)
+    assert held == set(HELD_OUT)
