@@ -3,19 +3,19 @@
 Set ADMIN_SCREENSHOT_DIR to keep a screenshot of each page the test sees.
 """
 
+# ruff: noqa: F811 - the shared browser fixture is imported, then named as an argument
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from recognizer.records import admin_selectors
 from recognizer.tests.admin_records import saved_record
-from recognizer.tests.browser import CHROMIUM, CHROMIUM_ARGS
+from recognizer.tests.test_browser import browser  # noqa: F401 - the shared fixture
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "cassandra"]),
@@ -23,23 +23,6 @@ pytestmark = [
 ]
 
 PASSWORD = "a-long-password-1"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread (see test_browser.py).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
