@@ -48,7 +48,7 @@ def make_record():
     from recognizer.records.record import PredictionRecord
     from recognizer.records.writer import record_save
 
-    def make(user, *, when=None, digit=3, corrected_label=None):
+    def make(user, *, when=None, digit=3, corrected_label=None, not_a_digit=False):
         record = PredictionRecord(
             id=uuid.uuid4(),
             digits=str(digit),
@@ -62,6 +62,7 @@ def make_record():
             model_version="test",
             source="api",
             corrected_label=corrected_label,
+            not_a_digit=not_a_digit,
         )
         return record_save(record=record).record
 

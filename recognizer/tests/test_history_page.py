@@ -117,3 +117,16 @@ def test_the_page_says_so_when_cassandra_is_down(session_client, monkeypatch):
     response = session_client.get("/history/")
     assert response.status_code == 503
     assert "cannot be read right now" in response.content.decode()
+
+
+def test_a_drawing_that_was_not_a_digit_says_so_in_the_history(user, make_record, session_client):
+    scribble = make_record(user, digit=4, not_a_digit=True)
+    digit = make_record(user, digit=7)
+
+    html = session_client.get("/history/").content.decode()
+    row_of = {
+        match.group(1): match.group(0)
+        for match in re.finditer(r'data-prediction-id="([0-9a-f-]{36})".*?</li>', html, re.S)
+    }
+    assert "Not a digit" in row_of[str(scribble.id)]
+    assert "Not a digit" not in row_of[str(digit.id)]
