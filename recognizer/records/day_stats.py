@@ -92,10 +92,13 @@ DayTallies = dict[str, Tally]  # model_version -> Tally
 def day_stats_mark_changed(*, day: date) -> None:
     """The writer's one statement, run after a record's rows on ``day`` were written,
     corrected or deleted (never batched with them: see the module docstring)."""
-    cassandra_session().execute(
-        prepared("UPDATE {ks}.prediction_day_stats SET changed = now() WHERE year = ? AND day = ?"),
-        (day.year, day),
+    statement = prepared(
+        "UPDATE {ks}.prediction_day_stats SET changed = now() WHERE year = ? AND day = ?"
     )
+    # Repeating it only marks the day stale again (a later now() is as good), so the driver
+    # may retry it on another node: otherwise one node's death fails the whole save.
+    statement.is_idempotent = True
+    cassandra_session().execute(statement, (day.year, day))
 
 
 def day_stats_for_range(
