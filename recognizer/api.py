@@ -38,7 +38,7 @@ from ninja.throttling import SimpleRateThrottle
 from recognizer import history, preprocessing
 from recognizer.db import CASSANDRA_ERRORS
 from recognizer.inference import ModelUnavailable
-from recognizer.presenters import prediction_json
+from recognizer.presenters import prediction_json, prediction_result_json
 from recognizer.records.selectors import MAX_PAGE_SIZE, PAGE_SIZE, InvalidCursor, history_page
 from recognizer.records.writer import RecordNotKept
 from recognizer.services import prediction_create
@@ -400,9 +400,7 @@ def predict(request: HttpRequest) -> HttpResponse:
     else:
         source = "page" if request.auth_method == "session" else "api"
     result = prediction_create(user=request.user, image=image, source=source, client_id=client_id)
-    response = JsonResponse(
-        prediction_json(result.record, stored=result.stored, queued=result.queued)
-    )
+    response = JsonResponse(prediction_result_json(result))
     response["Server-Timing"] = ", ".join(
         f"{name};dur={ms:.3f}" for name, ms in result.timings.items()
     )
@@ -433,13 +431,7 @@ def predict_batch(request: HttpRequest) -> HttpResponse:
                     "file": item.name,
                     "status": item.status,
                     "error": item.error,
-                    "prediction": (
-                        prediction_json(
-                            item.result.record, stored=item.result.stored, queued=item.result.queued
-                        )
-                        if item.result
-                        else None
-                    ),
+                    "prediction": (prediction_result_json(item.result) if item.result else None),
                 }
                 for item in items
             ]

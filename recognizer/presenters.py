@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recognizer.records.record import PredictionRecord
+
+if TYPE_CHECKING:
+    from recognizer.services import PredictionResult
 
 
 def isoformat_utc(value: datetime | None) -> str | None:
@@ -46,3 +49,8 @@ def prediction_json(
         "queued": queued,
         "image": png_data_url(record.image),
     }
+
+
+def prediction_result_json(result: PredictionResult) -> dict[str, Any]:
+    """A fresh answer: the record, and whether Cassandra or the outbox holds it."""
+    return prediction_json(result.record, stored=result.stored, queued=result.queued)
