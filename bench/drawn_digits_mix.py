@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 drawn=round(args.limit * drawn),
                 redrawn=round(args.limit * redrawn),
                 non_digits=round(args.limit * nd),
+                members=1,  # the mix alone, not the ensemble's gain
             )
             row = {"mix": mix, "MNIST test": report["test_accuracy"]}
             threshold = report.get("not_a_digit_threshold")

@@ -35,6 +35,7 @@ from training.drawings import non_digit_drawings, synthetic_drawings, to_uint8
 from training.nondigits import HELD_OUT
 from training.redraw import image_strokes, redraw_strokes
 from training.strokes import render_strokes
+from training.trainer import DIGIT_REJECT_RATE
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "recognizer" / "ml" / "mnist_cnn.keras"
@@ -212,11 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     nd_body = "\n".join(
         [
             f"Threshold {recognizer.not_a_digit_threshold:.4f} on the network's 'not a digit' "
-            "probability (from the report: the smallest that rejects at most 0.5% of the "
-            "redrawn validation digits). Non-digits: letters and symbols (the ones people also "
-            "write as digits, O I l S Z B G b q g, are left out on purpose), shapes, scribbles, "
-            "and two or "
-            "three MNIST *test* digits side by side, drawn like the digits at any size and place. "
+            "probability (from the report: the smallest that rejects at most "
+            f"{DIGIT_REJECT_RATE:.2%} of the redrawn validation digits). Non-digits: letters and "
+            "symbols (the ones people also write as digits, O I l S Z B G b q g, are left out on "
+            "purpose), shapes, scribbles, and two or three MNIST *test* digits side by side, "
+            "drawn like the digits at any size and place. "
             f"'Held-out' symbols ({', '.join(HELD_OUT)}) were never trained on.",
             "",
             "| non-digits | rejected |",

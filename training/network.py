@@ -37,7 +37,7 @@ class AugmentConfig:
     thickness_probability: float = 0.6
 
 
-def build_model(arch: str = "ours", *, classes: int = 10) -> Any:
+def build_model(arch: str = "ours", *, classes: int = 10, name: str | None = None) -> Any:
     """An uncompiled Keras model: (N, 28, 28, 1) float32 in [0, 1] -> (N, classes) probabilities.
 
     With 11 classes the last is "not a digit"; :func:`digit_model` makes the served ten-way model
@@ -77,7 +77,28 @@ def build_model(arch: str = "ours", *, classes: int = 10) -> Any:
     x = layers.Dropout(0.4, name="dropout2")(x)
     x = layers.Dense(classes, name="logits")(x)
     outputs = layers.Softmax(name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="mnist_cnn")
+    return keras.Model(inputs, outputs, name=name or "mnist_cnn")
+
+
+def ensemble_model(members: list[Any]) -> Any:
+    """One network that averages the class scores of independently trained ``members``.
+
+    Networks trained from different seeds make partly different mistakes, so their average is
+    right more often than any one of them. The average sits in a layer named ``logits``, so
+    :func:`digit_model` and the site's "not a digit" output work on it as on a single network,
+    and the served LiteRT file stays one file with one call per drawing."""
+    import keras
+    from keras import layers
+
+    if len(members) == 1:
+        return members[0]
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    scores = [
+        keras.Model(m.inputs, m.get_layer("logits").output, name=m.name)(inputs) for m in members
+    ]
+    x = layers.Average(name="logits")(scores)
+    outputs = layers.Softmax(name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="mnist_cnn_ensemble")
 
 
 def digit_model(trained: Any) -> Any:
@@ -103,11 +124,14 @@ def digit_model(trained: Any) -> Any:
 def count_macs(model: Any) -> int:
     """Multiply-accumulates for one image: convolutions and dense layers (batch norm folds into the
     preceding layer at inference; pooling, activations and dropout have none)."""
+    import keras
     from keras import layers
 
     total = 0
     for layer in model.layers:
-        if isinstance(layer, layers.Conv2D):
+        if isinstance(layer, keras.Model):  # an ensemble's member
+            total += count_macs(layer)
+        elif isinstance(layer, layers.Conv2D):
             kh, kw = layer.kernel_size
             in_ch = layer.input.shape[-1]
             _, oh, ow, oc = layer.output.shape

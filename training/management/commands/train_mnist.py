@@ -16,6 +16,7 @@ from training.network import ARCHITECTURES
 from training.trainer import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
+    DEFAULT_MEMBERS,
     DEFAULT_SEED,
     TrainingError,
     check_output,
@@ -123,6 +124,14 @@ class Command(BaseCommand):
             "'not a digit' class on (default: one per five MNIST training images; 0 for none, "
             "and then the network has ten classes only)",
         )
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=DEFAULT_MEMBERS,
+            metavar="N",
+            help="networks to train from seeds SEED, SEED+1, ... and serve averaged as one "
+            f"(default {DEFAULT_MEMBERS}; 1 for a single network)",
+        )
         parser.add_argument("--force", action="store_true", help="overwrite existing output files")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -136,9 +145,11 @@ class Command(BaseCommand):
         def progress(row: dict[str, Any]) -> None:
             if verbosity >= 1:
                 width = len(str(row["epochs"]))
+                member = f"member {row['member']}/{row['members']}  " if row["members"] > 1 else ""
                 self.stdout.write(
-                    f"epoch {row['epoch']:>{width}}/{row['epochs']}  loss {row['loss']:.4f}  "
-                    f"acc {row['accuracy']:.4f}  val_loss {row['val_loss']:.4f}  "
+                    f"{member}epoch {row['epoch']:>{width}}/{row['epochs']}  "
+                    f"loss {row['loss']:.4f}  acc {row['accuracy']:.4f}  "
+                    f"val_loss {row['val_loss']:.4f}  "
                     f"val_acc {row['val_accuracy']:.4f}  lr {row['lr']:.2e}  {row['seconds']:.1f}s"
                 )
                 self.stdout.flush()
@@ -164,6 +175,7 @@ class Command(BaseCommand):
                 drawn=options["drawn"],
                 redrawn=options["redrawn"],
                 non_digits=options["non_digits"],
+                members=options["members"],
                 status=(lambda line: self.stdout.write(line)) if verbosity >= 1 else None,
             )
         except (DataError, TrainingError) as exc:
@@ -196,6 +208,7 @@ class Command(BaseCommand):
             "drawn",
             "redrawn",
             "non_digits",
+            "members",
         ):
             if options.get(flag) is not None:
                 parts += [f"--{flag.replace('_', '-')}", str(options[flag])]
