@@ -20,7 +20,7 @@ from cassandra.query import UNSET_VALUE, PreparedStatement
 
 from recognizer.db import cassandra_keyspace, cassandra_session
 from recognizer.records import keys
-from recognizer.records.day_stats import day_stats_mark_changed
+from recognizer.records.day_stats import day_stats_mark_changed, day_stats_mark_needed
 from recognizer.records.record import PredictionRecord
 
 # Errors that replaying will never cure (a payload that does not decode or bind): the
@@ -260,7 +260,10 @@ def operation_apply(operation: Operation) -> PredictionRecord:
     if errors:
         raise errors[0]
     # After the rows, never batched with them: the admin's statistics of this day are
-    # stale (issue 10, docs/DATA_MODEL.md "Admin"). A failure here fails the operation,
-    # which the outbox then repeats whole (rewriting the rows is harmless).
-    day_stats_mark_changed(day=keys.day_bucket(record.upload_time))
+    # stale (issue 10, docs/DATA_MODEL.md "Admin"), unless the day is too recent for any
+    # reader to have cached it (day_stats.day_stats_mark_needed). A failure here fails the
+    # operation, which the outbox then repeats whole (rewriting the rows is harmless).
+    day = keys.day_bucket(record.upload_time)
+    if day_stats_mark_needed(day=day, acknowledged=datetime.now(UTC)):
+        day_stats_mark_changed(day=day)
     return record

@@ -301,10 +301,39 @@ def test_every_statement_of_a_save_may_be_retried_on_another_node(monkeypatch):
 
     monkeypatch.setattr(Session, "execute", spy(execute))
     monkeypatch.setattr(Session, "execute_async", spy(execute_async))
-    record_save(record=a_record())
+    # A day long over, so that the day mark is sent too.
+    record_save(record=a_record(upload_time=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)))
 
     writes = [q for q in sent if not q.query_string.lstrip().upper().startswith("SELECT")]
     assert len(writes) >= 5  # four tables and the admin's day mark
     assert all(q.is_idempotent for q in writes), [
         q.query_string for q in writes if not q.is_idempotent
     ]
+
+
+def day_marks(day) -> list[dict]:
+    return rows("prediction_day_stats", "year = %s AND day = %s", day.year, day)
+
+
+@cassandra
+def test_a_save_on_its_own_day_sends_no_day_mark_and_a_save_of_a_past_day_does():
+    now = datetime.now(UTC).replace(microsecond=0)
+    record_save(record=a_record(upload_time=now))
+    assert day_marks(now.date()) == []
+
+    past = a_record(upload_time=now - timedelta(days=3))
+    record_save(record=past)
+    assert day_marks(past.upload_time.date())[0]["changed"] is not None
+
+
+def test_a_day_needs_its_mark_once_its_end_is_ten_minutes_past():
+    from datetime import date
+
+    from recognizer.records.day_stats import MARK_FREE_FOR, day_stats_mark_needed
+
+    day = date(2026, 3, 4)
+    midnight = datetime(2026, 3, 5, tzinfo=UTC)
+    assert not day_stats_mark_needed(day=day, acknowledged=datetime(2026, 3, 4, 12, tzinfo=UTC))
+    assert not day_stats_mark_needed(day=day, acknowledged=midnight + timedelta(minutes=9))
+    assert day_stats_mark_needed(day=day, acknowledged=midnight + MARK_FREE_FOR)
+    assert day_stats_mark_needed(day=day, acknowledged=midnight + timedelta(days=30))
