@@ -133,10 +133,10 @@ def extra_variants() -> dict[str, Callable]:
         for f in futures:
             f.result()
 
-    def batch(op):
+    def batch(op, *, month_row=True):
         session = cassandra_session()
         batch = BatchStatement(batch_type=BatchType.UNLOGGED)
-        for st, v in bound(session, op):
+        for st, v in bound(session, op, month_row=month_row):
             batch.add(st, v)
         batch.is_idempotent = True
         session.execute(batch)
@@ -152,8 +152,8 @@ def extra_variants() -> dict[str, Callable]:
     v4_session = v4.connect()
 
     return {
-        "no month row": lambda op: parallel(op, month_row=False),
-        "unlogged batch": batch,
+        "four parallel requests": parallel,
+        "batch, no month row": lambda op: batch(op, month_row=False),
         "protocol v4": lambda op: parallel(op, session=v4_session),
     }
 
