@@ -151,7 +151,24 @@ def extra_variants() -> dict[str, Callable]:
     )
     v4_session = v4.connect()
 
+    from cassandra.io.asyncioreactor import AsyncioConnection
+
+    aio = Cluster(
+        os.environ.get("CASSANDRA_HOSTS", "127.0.0.1").split(","),
+        connection_class=AsyncioConnection,
+        **{k: v for k, v in options.items() if k not in ("lazy_connect", "retry_connect")},
+    )
+    aio_session = aio.connect()
+
+    def batch_on(session, op):
+        batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+        for st, v in bound(session, op):
+            batch.add(st, v)
+        batch.is_idempotent = True
+        session.execute(batch)
+
     return {
+        "batch, asyncio reactor": lambda op: batch_on(aio_session, op),
         "four parallel requests": parallel,
         "batch, no month row": lambda op: batch(op, month_row=False),
         "protocol v4": lambda op: parallel(op, session=v4_session),
