@@ -213,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.reseed:
         from cassandra.cluster import Cluster
 
-        cluster = Cluster(["127.0.0.1"])
+        from bench.site import cassandra_host
+
+        cluster = Cluster([cassandra_host()])
         cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {args.keyspace}", timeout=60)
         cluster.shutdown()
     _setup_django(args.keyspace)

@@ -52,7 +52,15 @@ import numpy as np
 
 from bench import image_limits
 from bench.docs import percentile, write_section
-from bench.site import KEYSPACE, ROOT, USERNAME, BenchEnvironment, Server, bench_environment
+from bench.site import (
+    KEYSPACE,
+    ROOT,
+    USERNAME,
+    BenchEnvironment,
+    Server,
+    bench_environment,
+    cassandra_host,
+)
 from bench.site import gunicorn as gunicorn_server
 from training.strokes import drawn_digit_png
 
@@ -108,9 +116,11 @@ def machine_busy_seconds() -> tuple[float, float]:
     return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
 
 
-def cassandra_pids(port: int = 9042) -> list[int]:
-    """The Cassandra JVM listening on 127.0.0.1:``port`` (read only: its CPU is part of each
+def cassandra_pids(port: int = 9042, host: str = "127.0.0.1") -> list[int]:
+    """The Cassandra JVM listening on ``host:port`` (read only: its CPU is part of each
     request's cost). Other Cassandra nodes on the machine are other people's work."""
+    # /proc/net/tcp writes an IPv4 address as the little-endian hex of its 4 bytes.
+    wanted = {"00000000", "".join(f"{int(b):02X}" for b in reversed(host.split(".")))}
     listening = set()
     for table in ("/proc/net/tcp",):
         try:
@@ -120,9 +130,8 @@ def cassandra_pids(port: int = 9042) -> list[int]:
         for line in lines:
             fields = line.split()
             address, _, hex_port = fields[1].rpartition(":")
-            # 127.0.0.1 (or every address): other nodes listen on 127.0.0.2 and so on.
-            on_loopback_one = address in ("0100007F", "00000000")
-            if fields[3] == "0A" and int(hex_port, 16) == port and on_loopback_one:
+            # The host (or every address): other nodes listen on 127.0.0.2 and so on.
+            if fields[3] == "0A" and int(hex_port, 16) == port and address in wanted:
                 listening.add(f"socket:[{fields[9]}]")
     pids = []
     for entry in Path("/proc").iterdir():
@@ -445,7 +454,9 @@ def run_step(
     groups = {
         "workers": design.server.workers(),
         "master": [design.server.pid],
-        "cassandra": cassandra_pids(int(os.environ.get("CASSANDRA_PORT", "9042"))),
+        "cassandra": cassandra_pids(
+            int(os.environ.get("CASSANDRA_PORT", "9042")), cassandra_host()
+        ),
     }
     out = design.targets.with_suffix(".bin")
     process_cpu_from_children()
@@ -849,7 +860,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         from cassandra.cluster import Cluster
 
-        cluster = Cluster(["127.0.0.1"], port=int(env.get("CASSANDRA_PORT", "9042")))
+        cluster = Cluster([cassandra_host(env)], port=int(env.get("CASSANDRA_PORT", "9042")))
         stack.callback(cluster.shutdown)
         session = cluster.connect(KEYSPACE)
 

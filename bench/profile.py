@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8609)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--native", action="store_true", help="also sample C frames")
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="sample only the thread holding the GIL: shares of CPU, not of threads waiting for it",
+    )
     parser.add_argument("--canvas-scale", type=float, default=1.0, help="x 280 px drawings")
     args = parser.parse_args(argv)
     if not 1 <= args.seconds <= 120 or not 1 <= args.rate <= 1000:
@@ -99,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                            "--output", str(out / f"flame-{pid}.{suffix}")]  # fmt: skip
                 if args.native:
                     command.append("--native")
+                if args.gil:
+                    command.append("--gil")
                 spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
         for process in spies:
             process.wait(timeout=args.seconds + 60)

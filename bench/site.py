@@ -62,6 +62,11 @@ class RunningSite:
     password: str
 
 
+def cassandra_host(env: dict[str, str] | None = None) -> str:
+    """The first of ``CASSANDRA_HOSTS`` (the benchmarks' own connections, as the site's)."""
+    return (env or os.environ).get("CASSANDRA_HOSTS", "127.0.0.1").split(",")[0].strip()
+
+
 def manage(*args: str, env: dict[str, str]) -> str:
     return subprocess.run(
         [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
@@ -73,7 +78,7 @@ def _drop_keyspace(env: dict[str, str], keyspace: str) -> None:
 
     if keyspace == "mnist_database":
         raise SystemExit("refusing to drop the site's own keyspace; set BENCH_KEYSPACE")
-    cluster = Cluster(["127.0.0.1"], port=int(env.get("CASSANDRA_PORT", "9042")))
+    cluster = Cluster([cassandra_host(env)], port=int(env.get("CASSANDRA_PORT", "9042")))
     try:
         cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=60)
     finally:
@@ -141,15 +146,17 @@ def gunicorn(
     args: Sequence[str] = (),
     ready_path: str | None = "/healthz",
     name: str = "site",
+    cwd: Path = ROOT,
 ) -> Iterator[Server]:
-    """``gunicorn app`` on 127.0.0.1:port, stopped (SIGTERM, then SIGKILL) afterwards."""
+    """``gunicorn app`` on 127.0.0.1:port, stopped (SIGTERM, then SIGKILL) afterwards.
+    ``cwd`` is the tree it serves (``bench.ab`` serves an older revision beside this one)."""
     log = ROOT / "var" / f"bench-gunicorn-{name}.log"
     handle = log.open("w")
     started = time.monotonic()
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          *args],
-        cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log, started=started)
     try:

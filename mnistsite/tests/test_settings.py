@@ -170,3 +170,27 @@ def test_envint_checks_range(monkeypatch):
 def test_envlist_splits_hosts(monkeypatch):
     monkeypatch.setenv("X_HOSTS", " 10.0.0.1, 10.0.0.2 ,,")
     assert env.envlist("X_HOSTS", ["127.0.0.1"]) == ["10.0.0.1", "10.0.0.2"]
+
+
+def test_a_worker_keeps_its_sqlite_connection_from_one_request_to_the_next(tmp_path):
+    # What gunicorn's WSGI handler does around each request, twice, in a fresh interpreter.
+    script = (
+        "import django; django.setup()\n"
+        "from django.core import signals\n"
+        "from django.db import connection\n"
+        "kept = []\n"
+        "for _ in range(2):\n"
+        "    signals.request_started.send(sender=None)\n"
+        "    connection.cursor().execute('SELECT 1')\n"
+        "    signals.request_finished.send(sender=None)\n"
+        "    kept.append(connection.connection is not None)\n"
+        "print(all(kept))\n"
+    )
+    result = run_clean(
+        ["-c", script],
+        DJANGO_SETTINGS_MODULE="mnistsite.settings",
+        DJANGO_DEBUG="1",
+        DJANGO_SQLITE_PATH=str(tmp_path / "db.sqlite3"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"

@@ -8,6 +8,15 @@ partition of ``predictions_by_day`` and stores the result with ``computed_for`` 
 ``changed`` value it read *before* recounting. A write that lands during the recount sets a
 newer ``changed`` and so leaves the cache stale for the next reader: never wrong, at worst
 recounted once more. See docs/DATA_MODEL.md ("Admin statistics").
+
+A day is cached only once it has been over for ``CACHE_AFTER``; until then every reader
+recounts it. So a writer whose rows were acknowledged less than ``MARK_FREE_FOR`` after the
+end of their day need not mark it (``day_stats_mark_needed``): every recount that may be
+cached starts later than that and sees those rows. That is the common case, a prediction
+written on its own day, and it saves the mark's round trip and fsync (about 1 ms of the
+request and 1.2 ms of CPU, docs/PERFORMANCE.md). A replay from the outbox, a correction or
+a deletion after the day (and its ``MARK_FREE_FOR``) is over still marks. The gap between
+the two constants is the clock skew tolerated between the writer's and the reader's hosts.
 """
 
 from __future__ import annotations
@@ -30,6 +39,10 @@ NEVER_CHANGED = created_timeuuid(
 DIGITS = range(10)
 # How many rows the driver brings per round trip while recounting a day.
 RECOUNT_FETCH_SIZE = 5000
+# See the module docstring: a day's rows acknowledged within MARK_FREE_FOR of its end need no
+# mark, because no reader caches the day before CACHE_AFTER has passed.
+MARK_FREE_FOR = timedelta(minutes=10)
+CACHE_AFTER = timedelta(minutes=20)
 
 
 @dataclass
@@ -89,9 +102,16 @@ class Tally:
 DayTallies = dict[str, Tally]  # model_version -> Tally
 
 
+def day_stats_mark_needed(*, day: date, acknowledged: datetime) -> bool:
+    """Whether rows of ``day`` that Cassandra acknowledged at ``acknowledged`` (UTC, after
+    the acknowledgement) need ``day_stats_mark_changed``: only once the day may be cached."""
+    return acknowledged >= _day_end(day) + MARK_FREE_FOR
+
+
 def day_stats_mark_changed(*, day: date) -> None:
     """The writer's one statement, run after a record's rows on ``day`` were written,
-    corrected or deleted (never batched with them: see the module docstring)."""
+    corrected or deleted (never batched with them: see the module docstring), when
+    ``day_stats_mark_needed`` says so."""
     statement = prepared(
         "UPDATE {ks}.prediction_day_stats SET changed = now() WHERE year = ? AND day = ?"
     )
@@ -102,13 +122,15 @@ def day_stats_mark_changed(*, day: date) -> None:
 
 
 def day_stats_for_range(
-    *, since: date, until: date, today: date | None = None
+    *, since: date, until: date, now: datetime | None = None
 ) -> dict[date, DayTallies]:
     """Every day from ``since`` to ``until`` (inclusive) with its tallies per model version,
-    recounting (and caching) the days whose cache is stale. Days after ``today`` are not
-    cached: they may still fill."""
+    recounting (and caching) the days whose cache is stale. A day that ended less than
+    ``CACHE_AFTER`` before ``now`` (today, and yesterday just after midnight) is recounted
+    and not cached: writers do not mark it. Days after today are empty."""
     session = cassandra_session()
-    today = today or datetime.now(UTC).date()
+    now = now or datetime.now(UTC)
+    today = now.date()
     cached: dict[date, dict] = {}
     for year in range(since.year, until.year + 1):
         rows = session.execute(
@@ -126,17 +148,24 @@ def day_stats_for_range(
     while day >= since:
         row = cached.get(day)
         changed = (row or {}).get("changed") or NEVER_CHANGED
-        if row and row["stats"] is not None and row["computed_for"] == changed:
-            result[day] = {v: Tally.from_json(t) for v, t in json.loads(row["stats"]).items()}
-        elif day > today:
+        if day > today:
             result[day] = {}
+        elif now < _day_end(day) + CACHE_AFTER:
+            result[day] = _recount(day=day, changed=None)
+        elif row and row["stats"] is not None and row["computed_for"] == changed:
+            result[day] = {v: Tally.from_json(t) for v, t in json.loads(row["stats"]).items()}
         else:
             result[day] = _recount(day=day, changed=changed)
         day -= timedelta(days=1)
     return result
 
 
-def _recount(*, day: date, changed: uuid.UUID) -> DayTallies:
+def _day_end(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
+def _recount(*, day: date, changed: uuid.UUID | None) -> DayTallies:
+    """``day``'s tallies from its partition, cached for ``changed`` unless it is None."""
     session = cassandra_session()
     statement = prepared(
         "SELECT digits, unsure, model_version, corrected_label FROM {ks}.predictions_by_day "
@@ -145,6 +174,8 @@ def _recount(*, day: date, changed: uuid.UUID) -> DayTallies:
     bound = statement.bind((day,))
     bound.fetch_size = RECOUNT_FETCH_SIZE
     tallies = tally_rows(session.execute(bound))
+    if changed is None:
+        return tallies
     session.execute(
         prepared(
             "UPDATE {ks}.prediction_day_stats SET computed_for = ?, stats = ? "

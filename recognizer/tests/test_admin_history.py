@@ -15,7 +15,7 @@ from django.urls import reverse
 from recognizer.db import cassandra_keyspace, cassandra_session
 from recognizer.records import admin_selectors, keys
 from recognizer.records.admin_selectors import Cursor, HistoryFilter, history_page
-from recognizer.records.day_stats import day_stats_for_range
+from recognizer.records.day_stats import CACHE_AFTER, day_stats_for_range
 from recognizer.records.writer import record_save
 from recognizer.tests.admin_records import saved_record
 
@@ -345,6 +345,27 @@ class TestStatistics:
         tally = day_stats_for_range(since=DAY3, until=DAY3)[DAY3][V1]
         assert tally.feedback == 2
         assert tally.confusion[0][6] == 1
+
+    def test_todays_predictions_are_counted_at_once_although_the_writer_marks_nothing(self, ada):
+        now = datetime.now(UTC).replace(microsecond=0)
+        day = now.date()
+        assert day_stats_for_range(since=day, until=day)[day] == {}
+        saved_record(user=ada, digit=4, when=now)
+        assert day_stats_for_range(since=day, until=day)[day][V1].n == 1
+        saved_record(user=ada, digit=5, when=now)
+        assert day_stats_for_range(since=day, until=day)[day][V1].n == 2
+
+    def test_a_day_is_cached_only_once_it_has_been_over_for_a_while(self, known_set):
+        end = datetime.combine(DAY3 + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        soon, later = end + CACHE_AFTER - timedelta(seconds=1), end + CACHE_AFTER
+        assert day_stats_for_range(since=DAY3, until=DAY3, now=later)[DAY3][V1].n == 2
+        # Rows that no mark announces (a write acknowledged just after midnight does not mark
+        # its day): a day still open is recounted, so they count; once over, the cache holds.
+        cassandra_session().execute(
+            f"DELETE FROM {cassandra_keyspace()}.predictions_by_day WHERE day = %s", (DAY3,)
+        )
+        assert day_stats_for_range(since=DAY3, until=DAY3, now=soon)[DAY3] == {}
+        assert day_stats_for_range(since=DAY3, until=DAY3, now=later)[DAY3][V1].n == 2
 
     def test_the_cache_is_used_when_nothing_changed(self, known_set):
         day_stats_for_range(since=DAY1, until=TODAY)

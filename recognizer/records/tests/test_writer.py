@@ -288,9 +288,10 @@ def test_every_statement_of_a_save_may_be_retried_on_another_node(monkeypatch):
     a queued record) although quorum holds: the three-node fault test caught this when the
     admin's day-stats mark was not marked idempotent."""
     from cassandra.cluster import Session
+    from cassandra.query import BatchStatement, BatchType
 
     sent = []
-    execute, execute_async = Session.execute, Session.execute_async
+    execute_async = Session.execute_async
 
     def spy(original):
         def call(self, query, *args, **kwargs):
@@ -299,12 +300,46 @@ def test_every_statement_of_a_save_may_be_retried_on_another_node(monkeypatch):
 
         return call
 
-    monkeypatch.setattr(Session, "execute", spy(execute))
+    # Session.execute goes through execute_async: spying on that one sees every request once.
     monkeypatch.setattr(Session, "execute_async", spy(execute_async))
-    record_save(record=a_record())
+    # A day long over, so that the day mark is sent too.
+    record_save(record=a_record(upload_time=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)))
 
-    writes = [q for q in sent if not q.query_string.lstrip().upper().startswith("SELECT")]
-    assert len(writes) >= 5  # four tables and the admin's day mark
-    assert all(q.is_idempotent for q in writes), [
-        q.query_string for q in writes if not q.is_idempotent
+    writes = [
+        q
+        for q in sent
+        if isinstance(q, BatchStatement) or not q.query_string.lstrip().upper().startswith("SELECT")
     ]
+    # One unlogged batch of the four tables' rows, then the admin's day mark.
+    assert [type(q).__name__ for q in writes] == ["BatchStatement", "PreparedStatement"]
+    assert len(writes[0]._statements_and_parameters) == 4
+    assert writes[0].batch_type == BatchType.UNLOGGED
+    assert all(q.is_idempotent for q in writes), [q for q in writes if not q.is_idempotent]
+
+
+def day_marks(day) -> list[dict]:
+    return rows("prediction_day_stats", "year = %s AND day = %s", day.year, day)
+
+
+@cassandra
+def test_a_save_on_its_own_day_sends_no_day_mark_and_a_save_of_a_past_day_does():
+    now = datetime.now(UTC).replace(microsecond=0)
+    record_save(record=a_record(upload_time=now))
+    assert day_marks(now.date()) == []
+
+    past = a_record(upload_time=now - timedelta(days=3))
+    record_save(record=past)
+    assert day_marks(past.upload_time.date())[0]["changed"] is not None
+
+
+def test_a_day_needs_its_mark_once_its_end_is_ten_minutes_past():
+    from datetime import date
+
+    from recognizer.records.day_stats import MARK_FREE_FOR, day_stats_mark_needed
+
+    day = date(2026, 3, 4)
+    midnight = datetime(2026, 3, 5, tzinfo=UTC)
+    assert not day_stats_mark_needed(day=day, acknowledged=datetime(2026, 3, 4, 12, tzinfo=UTC))
+    assert not day_stats_mark_needed(day=day, acknowledged=midnight + timedelta(minutes=9))
+    assert day_stats_mark_needed(day=day, acknowledged=midnight + MARK_FREE_FOR)
+    assert day_stats_mark_needed(day=day, acknowledged=midnight + timedelta(days=30))
