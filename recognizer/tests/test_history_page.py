@@ -130,3 +130,44 @@ def test_a_drawing_that_was_not_a_digit_says_so_in_the_history(user, make_record
     }
     assert "Not a digit" in row_of[str(scribble.id)]
     assert "Not a digit" not in row_of[str(digit.id)]
+
+
+def rows_by_id(html: str) -> dict[str, str]:
+    return {
+        match.group(1): match.group(0)
+        for match in re.finditer(r'data-prediction-id="([0-9a-f-]{36})".*?</li>', html, re.S)
+    }
+
+
+def test_a_rejected_drawing_shows_no_digit_and_can_be_corrected_to_any(
+    user, make_record, session_client
+):
+    scribble = make_record(user, digit=4, not_a_digit=True)
+    row = rows_by_id(session_client.get("/history/").content.decode())[str(scribble.id)]
+    # The site answered "not a digit", as the drawing page showed it: no 4 to confirm.
+    assert re.search(r'class="digit-small">\?<', row)
+    assert 'name="label" value="4"' not in row  # no "Right" that would record a 4
+    offered = re.findall(r'<option value="(\d)"', row)
+    assert offered == [str(d) for d in range(10)]
+
+
+def test_wrong_it_was_asks_for_a_choice_before_saving(user, make_record, session_client):
+    fresh = make_record(user, digit=3)
+    corrected = make_record(user, digit=5)
+    confirmed = make_record(user, digit=8)
+    session_client.post(f"/history/{corrected.id}/feedback", {"label": "6"})
+    session_client.post(f"/history/{confirmed.id}/feedback", {"label": "8"})
+
+    rows = rows_by_id(session_client.get("/history/").content.decode())
+    # A row's select starts on an empty, required choice, so Save cannot record the first
+    # digit by accident; a corrected row shows its correction.
+    placeholder = r'<select name="label" required>\s*<option value="" selected'
+    assert re.search(placeholder, rows[str(fresh.id)])
+    assert re.search(placeholder, rows[str(confirmed.id)])
+    assert not re.search(placeholder, rows[str(corrected.id)])
+    assert re.search(r'<option value="6" selected>', rows[str(corrected.id)])
+    session_client.post(f"/history/{fresh.id}/feedback", {"label": ""})
+    assert (
+        "No feedback yet"
+        in rows_by_id(session_client.get("/history/").content.decode())[str(fresh.id)]
+    )
