@@ -248,8 +248,16 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
 # database (`manage.py createcachetable`; SQLite, or PostgreSQL shared by several hosts when
 # DATABASE_URL is set), never in one process's memory.
 MNIST_PREDICT_RATE = envrate("MNIST_PREDICT_RATE", "60/m")
+# The table holds one row per user active in the window. Django culls a third of it by key
+# order once it has more than MAX_ENTRIES rows (300 by default), which would wipe live
+# histories and let those users past the limit; expired rows go first, so the bound only has
+# to exceed the users active in one window. Past that many, name a DJANGO_CACHE_URL.
 CACHES["throttle"] = (
-    {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "mnistsite_cache"}
+    {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "mnistsite_cache",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
     if CACHES["default"]["BACKEND"].endswith("LocMemCache")
     else CACHES["default"]
 )

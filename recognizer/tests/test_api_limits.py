@@ -3,9 +3,11 @@
 import io
 import json
 import re
+import time
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.cache import caches
 from django.test import Client
 from django.urls import URLPattern, get_resolver
 from openapi_spec_validator import validate
@@ -55,6 +57,26 @@ def test_the_limit_comes_from_the_environment_setting_and_spares_staff(
             for _ in range(4)
         ]
         assert statuses == expected, user
+
+
+def test_the_limit_holds_while_hundreds_of_other_users_predict(settings, user, token, one_png):
+    """The counts live in a database cache table, which Django culls by key order once it
+    holds more than MAX_ENTRIES rows (300 by default): with more users active in one window
+    than that, a user's history could vanish and the limit with it."""
+    settings.MNIST_PREDICT_RATE = "2/m"
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    first = [client.post("/api/v1/predict", {"image": io.BytesIO(one_png)}) for _ in range(2)]
+    assert [answer.status_code for answer in first] == [200, 200]
+
+    # 1,000 other users' histories arrive in the same minute (keys sorting after this user's).
+    throttle = caches["throttle"]
+    now = time.time()
+    for other in range(90_000, 91_000):
+        throttle.set(f"throttle_predict_{other}", [now], 60)
+
+    third = client.post("/api/v1/predict", {"image": io.BytesIO(one_png)})
+    assert third.status_code == 429, third.content
+    assert rows_of(user) == 2
 
 
 def test_a_session_uploads_a_file_with_csrf_enforced(user, one_png):
