@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-ARCHITECTURES = ("ours", "seed")
+ARCHITECTURES = ("ours", "deep", "seed")
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,17 @@ def build_model(arch: str = "ours", *, classes: int = 10, name: str | None = Non
     x = inputs
     for i, filters in enumerate((32, 64), start=1):
         # No bias before batch norm: its beta does that job.
-        x = layers.Conv2D(filters, 5, use_bias=False, name=f"conv{i}")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
-        x = layers.Activation("relu", name=f"relu{i}")(x)
+        if arch == "deep":
+            # Two 3x3 convolutions where "ours" has one 5x5: the same field of view, one more
+            # non-linearity, 2.5x the multiply-accumulates (28 -> 26 -> 24, 12 -> 10 -> 8).
+            for j in (1, 2):
+                x = layers.Conv2D(filters, 3, use_bias=False, name=f"conv{i}_{j}")(x)
+                x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}_{j}")(x)
+                x = layers.Activation("relu", name=f"relu{i}_{j}")(x)
+        else:
+            x = layers.Conv2D(filters, 5, use_bias=False, name=f"conv{i}")(x)
+            x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+            x = layers.Activation("relu", name=f"relu{i}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(0.25, name="dropout1")(x)

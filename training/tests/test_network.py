@@ -48,3 +48,12 @@ def test_the_served_ensemble_keeps_the_files_contract_and_costs_each_member():
 def test_one_member_is_that_network():
     (member,) = random_members(1)
     assert ensemble_model([member]) is member
+
+
+def test_the_deep_variant_keeps_the_contract_at_two_and_a_half_times_the_cost():
+    ours = build_model("ours", classes=11)
+    deep = build_model("deep", classes=11)
+    images = np.zeros((2, 28, 28, 1), np.float32)
+    assert np.asarray(deep(images)).shape == (2, 11)
+    assert deep.get_layer("logits").output.shape[-1] == 11
+    assert 2.4 < count_macs(deep) / count_macs(ours) < 2.6

@@ -97,7 +97,8 @@ class Command(BaseCommand):
             "--arch",
             choices=ARCHITECTURES,
             default="ours",
-            help="network: ours (default) or the 2019 seed's, for comparison",
+            help="network: ours (default); deep (3x3 pairs, measured in docs/DRAWN_DIGITS.md); "
+            "or the 2019 seed's, for comparison",
         )
         parser.add_argument(
             "--drawn",
