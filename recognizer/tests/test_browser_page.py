@@ -144,6 +144,43 @@ def test_the_verdict_reads_well(page, digit, verdict):
     expect(page.locator("#answer-verdict")).to_contain_text(f"{verdict} (97.0% sure)")
 
 
+def test_a_drawing_that_is_not_a_digit_offers_no_right_button_and_every_digit(page):
+    """Found trying the page as a new user: after "That doesn't look like a digit." the page
+    still offered "Right", which would have recorded the network's guess (a 4 for a capital
+    A) as confirmed, and its list left that guess out, as if it had been the answer."""
+    instant_off(page)
+    answer_with(page, 200, {**fake_answer(4), "not_a_digit": True})
+    draw_with_mouse(page, SEVEN)
+    page.click("#predict")
+    expect(page.locator("#answer-verdict")).to_have_text("That doesn't look like a digit.")
+    expect(page.locator("#feedback-right")).to_be_hidden()
+    offered = page.eval_on_selector_all(
+        "#feedback-label option", "options => options.filter(o => !o.hidden).map(o => o.value)"
+    )
+    assert offered == ["", *[str(d) for d in range(10)]]
+    # Saying it was the network's own guess is a correction, not "right".
+    page.route(
+        "**/api/v1/predictions/*/feedback",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps({**fake_answer(4), "not_a_digit": True, "corrected_label": 4}),
+        ),
+    )
+    page.select_option("#feedback-label", "4")
+    expect(page.locator("#feedback-state")).to_have_text("Thanks: saved, it was 4.")
+
+    # A digit after that gets its "Right" back, and its own answer leaves the list.
+    answer_with(page, 200, fake_answer(7))
+    page.click("#predict")
+    expect(page.locator("#answer-verdict")).to_contain_text("It's a 7")
+    expect(page.locator("#feedback-right")).to_be_visible()
+    offered = page.eval_on_selector_all(
+        "#feedback-label option", "options => options.filter(o => !o.hidden).map(o => o.value)"
+    )
+    assert "7" not in offered and "4" in offered
+
+
 CONTRASTS_JS = """() => {
     // WCAG contrast of each text in the answer against the card, after opacity on the way up.
     const rgb = (css) => css.match(/[\\d.]+/g).map(Number);

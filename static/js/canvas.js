@@ -360,17 +360,23 @@
   // --- Feedback: "Right" or "Wrong — it was N" -----------------------------------------
 
   function showFeedback(answer, kept) {
+    // A drawing rejected as "not a digit" has no answer to confirm, so no "Right", and any
+    // digit may be what it was (the history page does the same).
+    const notADigit = Boolean(answer.not_a_digit);
+    feedbackRight.hidden = notADigit;
     feedbackRight.disabled = !kept;
     feedbackLabel.disabled = !kept;
     feedbackLabel.value = '';
     for (const option of feedbackLabel.options) {
-      option.hidden = option.value === String(answer.digit);
+      option.hidden = !notADigit && option.value === String(answer.digit);
     }
     const label = answer.corrected_label;
     if (label === null || label === undefined) {
       feedbackState.textContent = '';
+    } else if (label === answer.digit && !notADigit) {
+      feedbackState.textContent = 'You said: right.';
     } else {
-      feedbackState.textContent = label === answer.digit ? 'You said: right.' : `You said: it was ${label}.`;
+      feedbackState.textContent = `You said: it was ${label}.`;
     }
   }
 
@@ -390,7 +396,7 @@
       });
       const data = await response.json().catch(() => null);
       if (response.ok && data) {
-        feedbackState.textContent = data.corrected_label === data.digit
+        feedbackState.textContent = data.corrected_label === data.digit && !data.not_a_digit
           ? 'Thanks: saved as right.'
           : `Thanks: saved, it was ${data.corrected_label}.`;
       } else {
