@@ -123,11 +123,7 @@ def test_a_drawing_that_was_not_a_digit_says_so_in_the_history(user, make_record
     scribble = make_record(user, digit=4, not_a_digit=True)
     digit = make_record(user, digit=7)
 
-    html = session_client.get("/history/").content.decode()
-    row_of = {
-        match.group(1): match.group(0)
-        for match in re.finditer(r'data-prediction-id="([0-9a-f-]{36})".*?</li>', html, re.S)
-    }
+    row_of = rows_by_id(session_client.get("/history/").content.decode())
     assert "Not a digit" in row_of[str(scribble.id)]
     assert "Not a digit" not in row_of[str(digit.id)]
 
@@ -149,6 +145,19 @@ def test_a_rejected_drawing_shows_no_digit_and_can_be_corrected_to_any(
     assert 'name="label" value="4"' not in row  # no "Right" that would record a 4
     offered = re.findall(r'<option value="(\d)"', row)
     assert offered == [str(d) for d in range(10)]
+
+
+def test_a_rejected_drawing_corrected_to_the_networks_guess_reads_as_a_correction(
+    user, make_record, session_client
+):
+    """The site said "not a digit"; "it was 4" says it was wrong, even when 4 was the
+    network's own guess (the drawing page says "saved, it was 4" too)."""
+    scribble = make_record(user, digit=4, not_a_digit=True)
+    session_client.post(f"/history/{scribble.id}/feedback", {"label": "4"})
+
+    row = rows_by_id(session_client.get("/history/").content.decode())[str(scribble.id)]
+    assert "Corrected: it was 4" in row
+    assert "Confirmed right" not in row
 
 
 def test_wrong_it_was_asks_for_a_choice_before_saving(user, make_record, session_client):
