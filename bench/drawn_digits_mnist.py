@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--non-digits", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/ alone")
     args = parser.parse_args(argv)
 
     recognizer = Recognizer(args.model)
@@ -126,14 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     raw_right = sum(a.digit == y for a, y in zip(raw, y_test, strict=True))
     tpl_right = sum(a.digit == y for a, y in zip(template_answers, template_labels, strict=True))
     wrong = [i for i, (a, y) in enumerate(zip(answers, y_test, strict=True)) if a.digit != y]
-    contact_sheet(
-        x_test[wrong],
-        redrawn[wrong],
-        y_test[wrong],
-        [answers[i].digit for i in wrong],
-        [answers[i].confidence for i in wrong],
-        MISSES,
-    )
+    if not args.no_docs:
+        contact_sheet(
+            x_test[wrong],
+            redrawn[wrong],
+            y_test[wrong],
+            [answers[i].digit for i in wrong],
+            [answers[i].confidence for i in wrong],
+            MISSES,
+        )
     redrawn_body = "\n".join(
         [
             f"Measured {time.strftime('%Y-%m-%d')} with `python -m bench.drawn_digits_mnist "
@@ -250,9 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         ("Not a digit", nd_body),
         ("Inference time", speed_body),
     ):
-        write_section("DRAWN_DIGITS.md", heading, body, title="Drawn digits")
+        if not args.no_docs:
+            write_section("DRAWN_DIGITS.md", heading, body, title="Drawn digits")
         print(f"## {heading}\n\n{body}\n")
-    print(f"written to {DOCS / 'DRAWN_DIGITS.md'} and {MISSES}")
+    if not args.no_docs:
+        print(f"written to {DOCS / 'DRAWN_DIGITS.md'} and {MISSES}")
     return 0
 
 

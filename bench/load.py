@@ -342,7 +342,8 @@ def make_designs(names: list[str], token: str, base_port: int) -> list[Design]:
     designs = []
     for index, name in enumerate(names):
         kind, _, worker = name.partition(":")
-        worker_class, _, threads = worker.partition(":")
+        worker_class, _, rest = worker.partition(":")
+        threads, _, workers = rest.partition(":")
         if kind not in ("site", "seed"):
             raise SystemExit(f"unknown design {name!r}: use site[:class] or seed[:class]")
         designs.append(
@@ -350,7 +351,7 @@ def make_designs(names: list[str], token: str, base_port: int) -> list[Design]:
                 name=name,
                 app="mnistsite.wsgi" if kind == "site" else "bench.seed_app:application",
                 worker_class=worker_class or str(config["worker_class"]),
-                workers=int(config["workers"]),
+                workers=int(workers or config["workers"]),
                 threads=int(threads or config["threads"]),
                 port=base_port + index,
                 headers={"Content-Type": "application/json"}
@@ -813,7 +814,9 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--designs", default="site,seed", help="site[:worker class[:threads]], seed[:...]"
+        "--designs",
+        default="site,seed",
+        help="site[:worker class[:threads[:workers]]], seed[:...]",
     )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--step-seconds", type=float, default=10.0)

@@ -35,6 +35,12 @@ class AugmentConfig:
     thin: float = 0.5
     thick: float = 1.0
     thickness_probability: float = 0.6
+    # Elastic distortion (Simard, Steinkraus & Platt, 2003): each pixel moves by a random field
+    # smoothed with a Gaussian of ``elastic_sigma`` pixels and scaled by ``elastic_alpha``, for
+    # ``elastic_probability`` of the images. 0 turns it off.
+    elastic_alpha: float = 0.0
+    elastic_sigma: float = 4.0
+    elastic_probability: float = 0.5
 
 
 def build_model(arch: str = "ours", *, classes: int = 10, name: str | None = None) -> Any:
@@ -160,7 +166,7 @@ def augment_batch(images: Any, seed: Any, config: AugmentConfig) -> Any:
     import tensorflow as tf
 
     batch = tf.shape(images)[0]
-    seeds = tf.random.experimental.stateless_split(seed, num=7)
+    seeds = tf.random.experimental.stateless_split(seed, num=8)
 
     def uniform(i: int, low: float, high: float) -> Any:
         return tf.random.stateless_uniform([batch], seeds[i], minval=low, maxval=high)
@@ -183,6 +189,15 @@ def augment_batch(images: Any, seed: Any, config: AugmentConfig) -> Any:
     eroded = tf.reduce_min(neighbours, axis=0)
     target = tf.where(amount > 0, dilated, eroded)
     images = images + tf.abs(amount) * (target - images)
+
+    if config.elastic_alpha > 0:
+        images = elastic_warp(
+            images,
+            seeds[7],
+            alpha=config.elastic_alpha,
+            sigma=config.elastic_sigma,
+            probability=config.elastic_probability,
+        )
 
     # Then geometry. The transform maps each output pixel to the input pixel it samples.
     angle = uniform(2, -1.0, 1.0) * (config.rotation_degrees * math.pi / 180.0)
@@ -213,3 +228,55 @@ def augment_batch(images: Any, seed: Any, config: AugmentConfig) -> Any:
         fill_value=0.0,
     )
     return tf.clip_by_value(images, 0.0, 1.0)
+
+
+def elastic_warp(
+    images: Any, seed: Any, *, alpha: float, sigma: float, probability: float = 1.0
+) -> Any:
+    """Simard et al.'s elastic distortion of a batch of (B, 28, 28, 1) images: a random
+    displacement in [-1, 1] per pixel and axis, smoothed by a Gaussian of ``sigma`` pixels and
+    scaled by ``alpha``, applied to ``probability`` of the images; bilinear sampling, zero
+    outside. ``seed`` is a stateless seed (shape [2])."""
+    import tensorflow as tf
+
+    batch = tf.shape(images)[0]
+    size = 28
+    field_seed, pick_seed = tf.unstack(tf.random.experimental.stateless_split(seed, num=2))
+    field = tf.random.stateless_uniform([batch, size, size, 2], field_seed, -1.0, 1.0)
+    radius = int(math.ceil(3 * sigma))
+    taps = tf.range(-radius, radius + 1, dtype=tf.float32)
+    kernel = tf.exp(-(taps**2) / (2.0 * sigma * sigma))
+    kernel = kernel / tf.reduce_sum(kernel)
+    column = tf.tile(tf.reshape(kernel, [-1, 1, 1, 1]), [1, 1, 2, 1])
+    row = tf.tile(tf.reshape(kernel, [1, -1, 1, 1]), [1, 1, 2, 1])
+    field = tf.nn.depthwise_conv2d(field, column, [1, 1, 1, 1], "SAME")
+    field = tf.nn.depthwise_conv2d(field, row, [1, 1, 1, 1], "SAME")
+    apply = tf.cast(tf.random.stateless_uniform([batch], pick_seed) < probability, tf.float32)
+    field = field * alpha * tf.reshape(apply, [-1, 1, 1, 1])
+
+    grid_y, grid_x = tf.meshgrid(
+        tf.range(size, dtype=tf.float32), tf.range(size, dtype=tf.float32), indexing="ij"
+    )
+    sample_y = grid_y + field[..., 0]
+    sample_x = grid_x + field[..., 1]
+    y0 = tf.floor(sample_y)
+    x0 = tf.floor(sample_x)
+    wy = sample_y - y0
+    wx = sample_x - x0
+    flat = tf.reshape(images, [batch, size * size])
+
+    def pixel(yy: Any, xx: Any) -> Any:
+        inside = (yy >= 0) & (yy <= size - 1) & (xx >= 0) & (xx <= size - 1)
+        yi = tf.cast(tf.clip_by_value(yy, 0, size - 1), tf.int32)
+        xi = tf.cast(tf.clip_by_value(xx, 0, size - 1), tf.int32)
+        index = tf.reshape(yi * size + xi, [batch, size * size])
+        values = tf.reshape(tf.gather(flat, index, batch_dims=1), [batch, size, size])
+        return values * tf.cast(inside, tf.float32)
+
+    warped = (
+        pixel(y0, x0) * (1 - wy) * (1 - wx)
+        + pixel(y0, x0 + 1) * (1 - wy) * wx
+        + pixel(y0 + 1, x0) * wy * (1 - wx)
+        + pixel(y0 + 1, x0 + 1) * wy * wx
+    )
+    return warped[..., tf.newaxis]

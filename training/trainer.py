@@ -515,6 +515,7 @@ def train(
     redrawn: int | None = None,
     non_digits: int | None = None,
     members: int = DEFAULT_MEMBERS,
+    elastic: float | None = None,
     status: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train, evaluate, and write ``output`` (.keras) with its .tflite and .json report.
@@ -582,7 +583,7 @@ def train(
         x_test, y_test = x_test[:test_limit], y_test[:test_limit]
     classes = 11 if non_digits else 10
 
-    config = AugmentConfig()
+    config = AugmentConfig() if elastic is None else AugmentConfig(elastic_alpha=elastic)
     steps_per_epoch = max(1, -(-len(x_train) // batch_size))
     val_data = (to_model_input(x_val), y_val.astype(np.int32))
     members = 1 if seed_recipe else members

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from training.data import DataError
-from training.network import ARCHITECTURES
+from training.network import ARCHITECTURES, AugmentConfig
 from training.trainer import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
@@ -133,6 +133,15 @@ class Command(BaseCommand):
             help="networks to train from seeds SEED, SEED+1, ... and serve averaged as one "
             f"(default {DEFAULT_MEMBERS}; 1 for a single network)",
         )
+        parser.add_argument(
+            "--elastic",
+            type=float,
+            default=None,
+            metavar="ALPHA",
+            help="elastic distortion strength in pixels (Simard et al. 2003, smoothed by a "
+            "Gaussian of 4 px) for half of the training images "
+            f"(default {AugmentConfig().elastic_alpha:g}; 0 for none)",
+        )
         parser.add_argument("--force", action="store_true", help="overwrite existing output files")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -177,6 +186,7 @@ class Command(BaseCommand):
                 redrawn=options["redrawn"],
                 non_digits=options["non_digits"],
                 members=options["members"],
+                elastic=options["elastic"],
                 status=(lambda line: self.stdout.write(line)) if verbosity >= 1 else None,
             )
         except (DataError, TrainingError) as exc:
@@ -210,6 +220,7 @@ class Command(BaseCommand):
             "redrawn",
             "non_digits",
             "members",
+            "elastic",
         ):
             if options.get(flag) is not None:
                 parts += [f"--{flag.replace('_', '-')}", str(options[flag])]
