@@ -2,7 +2,7 @@
 reading the whole history.
 
 ``prediction_stats_by_user`` holds one row per month, each *recomputed* from that month's
-partition of ``predictions_by_user`` (two narrow columns), never incremented: recomputing
+partition of ``predictions_by_user`` (three narrow columns), never incremented: recomputing
 twice gives the same row, so retries, outbox replays and re-predictions of one drawing
 cannot make it drift. A month is recomputed
 - when its records change through feedback or delete (``month_stats_refresh``), and
@@ -72,7 +72,7 @@ def month_stats_refresh(*, user_id: int, month: str, now: datetime) -> _MonthSta
     judged: Counter[int] = Counter()
     right: Counter[int] = Counter()
     for row in cql_execute(
-        "SELECT digits, corrected_label FROM {ks}.predictions_by_user "
+        "SELECT digits, not_a_digit, corrected_label FROM {ks}.predictions_by_user "
         "WHERE user_id = ? AND month = ?",
         (user_id, month),
     ):
@@ -80,7 +80,9 @@ def month_stats_refresh(*, user_id: int, month: str, now: datetime) -> _MonthSta
         label = row["corrected_label"]
         if label is not None:
             judged[label] += 1
-            right[label] += int(str(label) == row["digits"])
+            # A drawing the site rejected as not a digit was not answered right, even when
+            # the person's label is the network's guess (the history says "Corrected").
+            right[label] += int(str(label) == row["digits"] and not row["not_a_digit"])
     stats = _MonthStats(predictions=predictions, judged=dict(judged), right=dict(right))
     cql_execute(
         "INSERT INTO {ks}.prediction_stats_by_user "

@@ -96,6 +96,19 @@ def test_the_summary_counts_your_feedback_overall_and_per_digit(user, make_recor
     assert 'data-judged="5" data-right="3"' in html
 
 
+def test_a_drawing_rejected_as_not_a_digit_never_counts_as_right(user, make_record):
+    # The site said "not a digit"; the person says it is a 4, which was the network's guess.
+    # The history reads "Corrected: it was 4", so the summary must not call it right.
+    now = datetime.now(UTC)
+    make_record(user, when=now - timedelta(seconds=3), digit=4, corrected_label=4, not_a_digit=True)
+    make_record(user, when=now - timedelta(seconds=2), digit=4, corrected_label=4)
+
+    summary = history_summary(user_id=user.pk, now=now)
+
+    assert (summary.judged, summary.right) == (2, 1)
+    assert {d.digit: (d.judged, d.right) for d in summary.per_digit}[4] == (2, 1)
+
+
 def test_recomputing_a_month_twice_gives_the_same_row(user, make_record):
     when = datetime(2025, 1, 5, tzinfo=UTC)
     record = make_record(user, when=when, digit=2, corrected_label=2)
