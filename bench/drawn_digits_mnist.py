@@ -127,15 +127,6 @@ def main(argv: list[str] | None = None) -> int:
     raw_right = sum(a.digit == y for a, y in zip(raw, y_test, strict=True))
     tpl_right = sum(a.digit == y for a, y in zip(template_answers, template_labels, strict=True))
     wrong = [i for i, (a, y) in enumerate(zip(answers, y_test, strict=True)) if a.digit != y]
-    if not args.no_docs:
-        contact_sheet(
-            x_test[wrong],
-            redrawn[wrong],
-            y_test[wrong],
-            [answers[i].digit for i in wrong],
-            [answers[i].confidence for i in wrong],
-            MISSES,
-        )
     redrawn_body = "\n".join(
         [
             f"Measured {time.strftime('%Y-%m-%d')} with `python -m bench.drawn_digits_mnist "
@@ -246,17 +237,27 @@ def main(argv: list[str] | None = None) -> int:
         f"{percentile(times, 99):.3f} ms (measured by `python -m bench.drawn_digits_mnist`)."
     )
 
-    for heading, body in (
+    sections = (
         ("MNIST test digits redrawn as strokes", redrawn_body),
         ("Not sure", unsure_body),
         ("Not a digit", nd_body),
         ("Inference time", speed_body),
-    ):
-        if not args.no_docs:
-            write_section("DRAWN_DIGITS.md", heading, body, title="Drawn digits")
+    )
+    for heading, body in sections:
         print(f"## {heading}\n\n{body}\n")
-    if not args.no_docs:
-        print(f"written to {DOCS / 'DRAWN_DIGITS.md'} and {MISSES}")
+    if args.no_docs:
+        return 0
+    for heading, body in sections:
+        write_section("DRAWN_DIGITS.md", heading, body, title="Drawn digits")
+    contact_sheet(
+        x_test[wrong],
+        redrawn[wrong],
+        y_test[wrong],
+        [answers[i].digit for i in wrong],
+        [answers[i].confidence for i in wrong],
+        MISSES,
+    )
+    print(f"written to {DOCS / 'DRAWN_DIGITS.md'} and {MISSES}")
     return 0
 
 

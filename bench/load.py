@@ -86,6 +86,9 @@ LIMITS_PROSE = (
     "CPU time is what an upload costs the server; wall time also says how busy the machine was."
 )
 REQUEST_TIMEOUT_S = 10
+# The server-time phase: each design answers this many drawings in a row, after a pause.
+SERIAL_BLOCK = 50
+SERIAL_PAUSE_S = 1.0
 
 
 # --- processes -----------------------------------------------------------------------------------
@@ -297,11 +300,6 @@ def write_targets(path: Path, url: str, bodies: list[bytes], headers: dict[str, 
                 "header": {name: [value] for name, value in headers.items()},
             }
             handle.write(json.dumps(target) + "\n")
-
-
-# The server-time phase: each design answers this many drawings in a row, after a pause.
-SERIAL_BLOCK = 50
-SERIAL_PAUSE_S = 1.0
 
 
 # --- designs -------------------------------------------------------------------------------------

@@ -236,7 +236,11 @@ def elastic_warp(
     """Simard et al.'s elastic distortion of a batch of (B, 28, 28, 1) images: a random
     displacement in [-1, 1] per pixel and axis, smoothed by a Gaussian of ``sigma`` pixels and
     scaled by ``alpha``, applied to ``probability`` of the images; bilinear sampling, zero
-    outside. ``seed`` is a stateless seed (shape [2])."""
+    outside. ``seed`` is a stateless seed (shape [2]), like the rest of ``augment_batch``.
+
+    Not ``keras.layers.RandomElasticTransform``: it ties the smoothing to the strength (at most
+    alpha 2.8 px with sigma 1.4 px on 28x28), so it cannot express Simard's alpha 34, sigma 4,
+    and it draws from its own stateful seed rather than the run's."""
     import tensorflow as tf
 
     batch = tf.shape(images)[0]

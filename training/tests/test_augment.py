@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
+import tensorflow as tf
 
-tf = pytest.importorskip("tensorflow")
-
-from training.network import AugmentConfig, augment_batch, elastic_warp  # noqa: E402
+from training.network import AugmentConfig, augment_batch, elastic_warp
 
 
 def _digits() -> np.ndarray:
