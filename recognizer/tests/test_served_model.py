@@ -18,7 +18,8 @@ def mnist_test() -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_litert_and_keras_agree_on_all_10000_mnist_test_images(mnist_test):
-    keras = pytest.importorskip("keras")
+    import keras  # here, not at collection: it imports TensorFlow (make install provides it)
+
     images, labels = mnist_test
     assert images.shape == (10_000, 28, 28)
 
