@@ -1,13 +1,15 @@
 """What each member of the served ensemble scores alone, and what averaging them adds.
 
-    .venv/bin/python -m bench.ensemble [--count 10000] [--seed 7]
+    .venv/bin/python -m bench.ensemble [--count 10000] [--seed 7] [--also OTHER.keras ...]
 
 The served model (``train_mnist``'s default) averages the class scores of networks trained from
 different seeds (``training.network.ensemble_model``). This takes them apart and scores every
 member alone, then the first two, then all, on MNIST test as it is and on the same MNIST test
 digits redrawn as canvas strokes that ``bench.drawn_digits_mnist`` uses (same stream and seed),
 each through its own LiteRT file as the site would run it, with the time of one drawing.
-Writes the "The ensemble" section of docs/DRAWN_DIGITS.md.
+With ``--also``, the networks of other trained files are scored alone too, and a last row says
+how many digits at least one of all these networks reads right: a bound that no way of
+combining them can pass. Writes the "The ensemble" section of docs/DRAWN_DIGITS.md.
 """
 
 from __future__ import annotations
@@ -53,21 +55,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10_000, help="MNIST test digits to redraw")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        help="another trained file whose networks are scored alone and join the 'any right' row",
+    )
     args = parser.parse_args(argv)
 
     import keras
 
     served = keras.saving.load_model(args.model)
-    members = [layer for layer in served.layers if isinstance(layer, keras.Model)]
-    if len(members) < 2:
+    singles = networks_of(served)
+    if len(singles) < 2:
         print(f"{args.model} is a single network; nothing to take apart.")
         return 1
-    # Each member as a network of its own whose "logits" layer is that member's scores.
-    singles = []
-    for member in members:
-        inputs = keras.Input(shape=(28, 28, 1), name="image")
-        scores = keras.layers.Identity(name="logits")(member(inputs))
-        singles.append(keras.Model(inputs, scores, name=member.name))
+    others = [
+        (f"{path.parent.name}/{path.name} {network.name}", network)
+        for path in args.also
+        for network in networks_of(keras.saving.load_model(path))
+    ]
 
     mnist = load_mnist()
     x_test, y_test = mnist.x_test[: args.count], mnist.y_test[: args.count].astype(int)
@@ -76,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
 
     combos = [(f"member {i + 1} alone", [s]) for i, s in enumerate(singles)]
     combos += [(f"members 1-{k}", singles[:k]) for k in range(2, len(singles) + 1)]
+    combos += [(name, [network]) for name, network in others]
     rows = []
+    right: list[tuple[np.ndarray, np.ndarray]] = []  # each network alone: (test, redrawn)
     with tempfile.TemporaryDirectory() as workdir:
         for name, chosen in combos:
             network = digit_model(ensemble_model(chosen) if len(chosen) > 1 else chosen[0])
@@ -84,32 +94,74 @@ def main(argv: list[str] | None = None) -> int:
             tflite.write_bytes(convert_model_to_tflite(network))
             test, _ = tflite_outputs(tflite, x_test)
             drawn, _ = tflite_outputs(tflite, redrawn)
+            if len(chosen) == 1:
+                right.append((test.argmax(1) == y_test, drawn.argmax(1) == y_test))
             rows.append(
                 (
                     name,
                     rate(int((test.argmax(1) == y_test).sum()), len(y_test)),
                     rate(int((drawn.argmax(1) == y_test).sum()), len(y_test)),
-                    one_drawing_ms(tflite, redrawn[0]),
+                    f"{one_drawing_ms(tflite, redrawn[0]):.3f}",
                 )
             )
-            print(" | ".join(str(v) for v in rows[-1]), flush=True)
+            print(" | ".join(rows[-1]), flush=True)
+    if others:
+        test_any = np.any([t for t, _ in right], axis=0)
+        drawn_any = np.any([d for _, d in right], axis=0)
+        rows.append(
+            (
+                f"any of these {len(right)} networks right (no averaging can beat it)",
+                rate(int(test_any.sum()), len(y_test)),
+                rate(int(drawn_any.sum()), len(y_test)),
+                "–",
+            )
+        )
+        print(" | ".join(rows[-1]), flush=True)
 
+    also = "".join(f" --also {path}" for path in args.also)
     body = "\n".join(
         [
             f"Measured {time.strftime('%Y-%m-%d')} with `python -m bench.ensemble --count "
-            f"{args.count} --seed {args.seed}` on the served model, taken apart: each member "
-            "alone, then the first members averaged, each converted to its own LiteRT file. "
-            "The redrawn digits are those of `bench.drawn_digits_mnist` with the same seed. "
-            "Inference is the p50 of one drawing, one thread, on this 2-core machine.",
+            f"{args.count} --seed {args.seed}{also}` on the served model, taken apart: each "
+            "member alone, then the first members averaged, each converted to its own LiteRT "
+            "file. The redrawn digits are those of `bench.drawn_digits_mnist` with the same "
+            "seed. Inference is the p50 of one drawing, one thread, on this 2-core machine.",
+            *(
+                [
+                    "",
+                    "The networks of the other files (`--also`) are scored alone, and the last "
+                    "row counts a digit as right when any one network reads it right: an "
+                    "oracle that picks the right network after the fact, which no ensemble of "
+                    "them can beat.",
+                ]
+                if others
+                else []
+            ),
             "",
             "| network | MNIST test | MNIST test redrawn | inference p50 (ms) |",
             "| --- | --- | --- | --- |",
-            *(f"| {n} | {t} | {d} | {ms:.3f} |" for n, t, d, ms in rows),
+            *(f"| {' | '.join(row)} |" for row in rows),
         ]
     )
     write_section("DRAWN_DIGITS.md", "The ensemble", body, title="Drawn digits")
     print(f"## The ensemble\n\n{body}\n")
     return 0
+
+
+def networks_of(trained) -> list:
+    """The networks in a trained file, each a model whose ``logits`` layer is its own scores:
+    an ensemble's members, or the file's one network."""
+    import keras
+
+    members = [layer for layer in trained.layers if isinstance(layer, keras.Model)]
+    if not members:
+        return [trained]
+    singles = []
+    for member in members:
+        inputs = keras.Input(shape=(28, 28, 1), name="image")
+        scores = keras.layers.Identity(name="logits")(member(inputs))
+        singles.append(keras.Model(inputs, scores, name=member.name))
+    return singles
 
 
 if __name__ == "__main__":
