@@ -10,7 +10,10 @@ the site with production settings and a staff user's API token. ``seed`` is
 ``bench/seed_app.py``: per request it writes the PNG to disk, resizes the whole canvas to 28x28,
 calls ``model.predict`` and runs one un-prepared INSERT.
 
-1. First prediction: from launching gunicorn to the first answered prediction.
+1. First prediction: from launching gunicorn to the first answered prediction. Then a warm-up,
+   not measured: each design under steady load for ``--warm-up-seconds``, because a Cassandra
+   node just started spends up to half a core compiling its request path (the JVM's JIT) in
+   its first minutes under load, which would otherwise fall on the first measured steps.
 2. Server time: drawings sent one at a time, the designs taking turns in blocks of 50; the site's
    stages come from its ``Server-Timing`` header, and decoding is split from the geometry
    in-process.
@@ -89,6 +92,9 @@ REQUEST_TIMEOUT_S = 10
 # The server-time phase: each design answers this many drawings in a row, after a pause.
 SERIAL_BLOCK = 50
 SERIAL_PAUSE_S = 1.0
+# The warm-up's rates: steady load, well under each design's peak.
+WARM_UP_RATE_SITE = 100.0
+WARM_UP_RATE_SEED = 8.0
 
 
 # --- processes -----------------------------------------------------------------------------------
@@ -262,6 +268,18 @@ def attack(vegeta: str, targets: Path, *, rate: float, seconds: float, out: Path
     )  # fmt: skip
     if process.returncode != 0:
         raise SystemExit(f"vegeta failed: {process.stderr.decode()[-2000:]}")
+
+
+def warm_up(designs: list[Design], vegeta: str, *, seconds: float) -> None:
+    """Steady load on each design in turn, answers not kept: the Cassandra node's JIT and the
+    servers' caches reach the state a running deployment is in."""
+    for design in designs:
+        assert design.targets is not None
+        rate = WARM_UP_RATE_SITE if design.is_site else WARM_UP_RATE_SEED
+        print(f"  {design.name} at {rate:g}/s for {seconds:g} s", flush=True)
+        out = design.targets.with_suffix(".warm-up.bin")
+        attack(vegeta, design.targets, rate=rate, seconds=seconds, out=out)
+        out.unlink(missing_ok=True)
 
 
 def _seconds(timestamp: str) -> float:
@@ -721,7 +739,9 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
         "the scheduled send to the answer; a step is saturated when under 90% of the offered "
         "rate is answered 200, over 1% fail, or p99 passes 2 s; a saturated design keeps "
         "running at its best rate, step for step, while the others climb, so every design is "
-        "measured through the same minutes.",
+        "measured through the same minutes. Before any of it, each design ran "
+        f"{args.warm_up_seconds:g} s of steady load, not measured (the Cassandra node's JIT "
+        "compiles its request path in its first minutes under load).",
         "",
     ]
     if seed is not None:
@@ -841,6 +861,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-start", type=float, default=20.0, help="first rate, requests/s")
     parser.add_argument("--seed-start", type=float, default=2.0, help="first rate, requests/s")
     parser.add_argument("--serial", type=int, default=200, help="requests in the server-time phase")
+    parser.add_argument(
+        "--warm-up-seconds", type=float, default=45.0, help="per design, before measuring"
+    )
     parser.add_argument("--drawings", type=int, default=100)
     parser.add_argument(
         "--canvas-scale",
@@ -854,6 +877,8 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(argv if argv is not None else sys.argv[1:])
     if not 1 <= args.rounds <= 4 or not 1 <= args.step_seconds <= 60:
         raise SystemExit("--rounds 1..4 and --step-seconds 1..60 keep the run bounded")
+    if not 1 <= args.warm_up_seconds <= 300:
+        raise SystemExit("--warm-up-seconds 1..300 keeps the run bounded")
     started = time.time()
     vegeta = find_vegeta()
 
@@ -919,6 +944,9 @@ def main(argv: list[str] | None = None) -> int:
         designs = [d for d in designs if d.targets is not None]
         if not any(d.is_site for d in designs):
             raise SystemExit("no site design answered")
+
+        print("Warm-up (not measured)...", flush=True)
+        warm_up(designs, vegeta, seconds=args.warm_up_seconds)
 
         # 2. Server time, one request at a time.
         print(

@@ -5,6 +5,8 @@ sends drawn digits at a fixed rate.
 
 Writes var/bench/flame-<pid>.svg (open in a browser) and prints the functions that take the
 largest share of the workers' samples (inclusive), so the lessons can go to docs/PERFORMANCE.md.
+Also prints the local Cassandra node's CPU over the same seconds, by JVM thread group (its
+request stages, commit log, JIT compiler, garbage collector), from /proc.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import base64
 import collections
 import json
+import re
 import subprocess
 import sys
 import time
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.load import find_vegeta, write_targets
+from bench.load import CLOCK_TICKS, cassandra_pids, find_vegeta, write_targets
 from bench.site import KEYSPACE, ROOT, bench_environment, gunicorn
 from training.strokes import drawn_digit_png
 
@@ -52,6 +55,36 @@ def inclusive_shares(raw: Path, *, top: int) -> list[tuple[float, str]]:
     return [(100 * n / max(total, 1), label + ")") for label, n in counts.most_common(top)]
 
 
+# Cassandra's request stages share one pool of threads, and a thread takes the name of the
+# stage it last worked for, so they are counted together.
+SHARED_POOL_STAGES = ("Native-Transpor", "MutationStage", "ReadStage", "RequestResponseS")
+
+
+def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
+    """Each of ``pid``'s threads: its name without the number ("MutationStage-7" ->
+    "MutationStage") and its CPU seconds so far."""
+    threads = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the thread ended
+        if name.startswith(SHARED_POOL_STAGES):
+            name = "request stages (shared pool)"
+        seconds = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+        threads[int(task.name)] = (re.sub(r"[-:#\s\d]+$", "", name), seconds)
+    return threads
+
+
+def cpu_by_group(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each group of threads used between two ``thread_cpu`` readings."""
+    used: collections.Counter[str] = collections.Counter()
+    for tid, (name, seconds) in after.items():
+        used[name] += seconds - before.get(tid, (name, 0.0))[1]
+    return dict(used)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=int, default=40)
@@ -64,11 +97,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="sample only the thread holding the GIL: shares of CPU, not of threads waiting for it",
     )
+    parser.add_argument(
+        "--no-spy",
+        action="store_true",
+        help="only the Cassandra node's threads: py-spy's own CPU makes the node's thread "
+        "pools spin less, so its figures differ with py-spy running",
+    )
     parser.add_argument("--canvas-scale", type=float, default=1.0, help="x 280 px drawings")
     args = parser.parse_args(argv)
     if not 1 <= args.seconds <= 120 or not 1 <= args.rate <= 1000:
         raise SystemExit("--seconds 1..120 and --rate 1..1000 keep the run bounded")
-    vegeta, spy = find_vegeta(), py_spy()
+    vegeta, spy = find_vegeta(), (None if args.no_spy else py_spy())
     started = time.time()
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
@@ -89,14 +128,17 @@ def main(argv: list[str] | None = None) -> int:
         targets = out / "targets-profile.jsonl"
         headers = {"Content-Type": "application/json", "Authorization": f"Token {bench.token}"}
         write_targets(targets, f"{server.url}/api/v1/predict", bodies, headers)
-        print(f"vegeta at {args.rate}/s for {args.seconds} s, py-spy on {server.workers()}...")
+        watched = "" if args.no_spy else f", py-spy on {server.workers()}"
+        print(f"vegeta at {args.rate}/s for {args.seconds} s{watched}...")
         attack = subprocess.Popen(
             [vegeta, "attack", "-format=json", f"-targets={targets}", f"-rate={args.rate}/1s",
              f"-duration={args.seconds + 4}s", "-timeout=10s", f"-output={out / 'profile.bin'}"],
         )  # fmt: skip
         time.sleep(2)
+        nodes = cassandra_pids()
+        node_before, node_started = (thread_cpu(nodes[0]), time.monotonic()) if nodes else ({}, 0)
         spies = []
-        for pid in server.workers():
+        for pid in [] if args.no_spy else server.workers():
             for fmt in ("raw", "flamegraph"):
                 suffix = "txt" if fmt == "raw" else "svg"
                 command = [spy, "record", "--pid", str(pid), "--duration", str(args.seconds),
@@ -107,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                 if args.gil:
                     command.append("--gil")
                 spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+        if nodes:  # over the seconds profiled, while vegeta is still sending
+            time.sleep(max(0.0, node_started + args.seconds - time.monotonic()))
+            node_after, seconds = thread_cpu(nodes[0]), time.monotonic() - node_started
         for process in spies:
             process.wait(timeout=args.seconds + 60)
         attack.wait(timeout=args.seconds + 60)
@@ -116,8 +161,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{raw.name}: share of busy samples (inclusive)")
         for share, label in inclusive_shares(raw, top=args.top):
             print(f"  {share:5.1f}%  {label}")
+    if nodes:
+        used = cpu_by_group(node_before, node_after)
+        total = sum(used.values())
+        print(
+            f"\nCassandra (pid {nodes[0]}) over {seconds:.0f} s: {100 * total / seconds:.0f}% of a "
+            f"core, {1000 * total / seconds / args.rate:.2f} ms per request sent"
+        )
+        for name, cpu in sorted(used.items(), key=lambda kv: -kv[1])[:8]:
+            print(f"  {100 * cpu / seconds:5.1f}%  {name}")
     graphs = [p for p in out.glob("flame-*.svg") if p.stat().st_mtime >= started]
-    print(f"\nflame graphs: {', '.join(str(p.relative_to(ROOT)) for p in graphs)}")
+    if graphs:
+        print(f"\nflame graphs: {', '.join(str(p.relative_to(ROOT)) for p in graphs)}")
     return 0
 
 
