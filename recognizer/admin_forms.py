@@ -75,6 +75,13 @@ class HistoryFilterForm(DateRangeForm):
         required=False,
         label="Confidence",
     )
+    not_a_digit = forms.TypedChoiceField(
+        choices=_ANY + [("yes", "not a digit"), ("no", "a digit")],
+        coerce=_YES_NO.get,
+        empty_value=None,
+        required=False,
+        label="Answer",
+    )
     source = forms.TypedChoiceField(
         choices=_ANY + [(s, s) for s in SOURCES], empty_value=None, required=False
     )
@@ -101,5 +108,6 @@ class HistoryFilterForm(DateRangeForm):
             corrected_label=data["corrected_label"],
             model_version=data["model_version"].strip() or None,
             unsure=data["unsure"],
+            not_a_digit=data["not_a_digit"],
             source=data["source"],
         )

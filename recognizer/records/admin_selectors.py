@@ -46,6 +46,7 @@ class HistoryFilter:
     corrected_label: int | None = None
     model_version: str | None = None
     unsure: bool | None = None
+    not_a_digit: bool | None = None
     source: str | None = None
 
     def matches(self, row: dict) -> bool:
@@ -59,6 +60,7 @@ class HistoryFilter:
                 or (row["model_version"] or "").startswith(self.model_version)
             )
             and (self.unsure is None or bool(row["unsure"]) == self.unsure)
+            and (self.not_a_digit is None or bool(row["not_a_digit"]) == self.not_a_digit)
             and (self.source is None or row["source"] == self.source)
         )
 

@@ -19,6 +19,7 @@ def row_display(row: dict) -> dict:
         "thumbnail": png_data_url(row["image"]),
         "confidence": "—" if confidence is None else f"{confidence:.3f}",
         "unsure": bool(row["unsure"]),
+        "not_a_digit": bool(row.get("not_a_digit")),
         "username": row.get("username") or "—",
         "time_iso": row["upload_time"].isoformat(),
         "time": f"{row['upload_time']:%Y-%m-%d %H:%M:%S}",

@@ -170,6 +170,29 @@ class TestBrowse:
         assert response.status_code == 200
         assert listed_ids(response) == ids(*(known_set[name] for name in expected))
 
+    def test_a_drawing_the_site_called_not_a_digit_says_so_and_can_be_found(
+        self, staff_client, ada
+    ):
+        letter = saved_record(user=ada, digit=4, when=at(DAY2, 9), unsure=True, not_a_digit=True)
+        four = saved_record(user=ada, digit=4, when=at(DAY2, 10))
+        page = staff_client.get(HISTORY, RANGE).content.decode()
+        rows = dict(
+            zip(
+                re.findall(r'href="/admin/predictions/([0-9a-f-]{36})/"', page),
+                re.findall(r"<tr[^>]*>(.*?)</tr>", re.search(r"<tbody>(.*?)</tbody>", page, re.S)
+                           .group(1), re.S),
+                strict=True,
+            )
+        )  # fmt: skip
+        assert "not a digit" in rows[str(letter.id)]
+        assert "not a digit" not in rows[str(four.id)]
+        found = staff_client.get(HISTORY, {**RANGE, "not_a_digit": "yes"})
+        assert listed_ids(found) == ids(letter)
+        assert listed_ids(staff_client.get(HISTORY, {**RANGE, "not_a_digit": "no"})) == ids(four)
+        detail = staff_client.get(f"{HISTORY}{letter.id}/").content.decode()
+        fields = re.search(r'id="prediction-fields">(.*?)</table>', detail, re.S).group(1)
+        assert re.search(r"not_a_digit</th><td>yes</td>", fields)
+
     def test_the_page_says_which_days_it_read(self, staff_client, known_set):
         page = staff_client.get(HISTORY, {**RANGE, "digit": 3}).content.decode()
         note = re.sub(r"\s+", " ", re.search(r'id="scan-note">(.*?)</p>', page, re.S).group(1))
