@@ -321,6 +321,10 @@ class VersionStatistics:
         return self.total.unsure / self.total.n if self.total.n else None
 
     @property
+    def not_a_digit_share(self) -> float | None:
+        return self.total.not_a_digit / self.total.n if self.total.n else None
+
+    @property
     def feedback_accuracy(self) -> float | None:
         """Of the predictions people labelled, the share whose label was the model's digit."""
         return self.total.agree / self.total.feedback if self.total.feedback else None

@@ -52,16 +52,21 @@ class Tally:
     n: int = 0
     digits: list[int] = field(default_factory=lambda: [0] * 10)
     unsure: int = 0
+    # Answered "that doesn't look like a digit" (the stored digit is the network's guess).
+    not_a_digit: int = 0
     # Predictions a person gave a label to, and those where the label agreed with the model.
     feedback: int = 0
     agree: int = 0
     # confusion[predicted][corrected], over predictions with feedback.
     confusion: list[list[int]] = field(default_factory=lambda: [[0] * 10 for _ in DIGITS])
 
-    def count(self, *, digit: int, unsure: bool, corrected_label: int | None) -> None:
+    def count(
+        self, *, digit: int, unsure: bool, not_a_digit: bool, corrected_label: int | None
+    ) -> None:
         self.n += 1
         self.digits[digit] += 1
         self.unsure += bool(unsure)
+        self.not_a_digit += bool(not_a_digit)
         if corrected_label is not None:
             self.feedback += 1
             self.agree += corrected_label == digit
@@ -70,6 +75,7 @@ class Tally:
     def add(self, other: Tally) -> None:
         self.n += other.n
         self.unsure += other.unsure
+        self.not_a_digit += other.not_a_digit
         self.feedback += other.feedback
         self.agree += other.agree
         for d in DIGITS:
@@ -82,6 +88,7 @@ class Tally:
             "n": self.n,
             "digits": self.digits,
             "unsure": self.unsure,
+            "not_a_digit": self.not_a_digit,
             "feedback": self.feedback,
             "agree": self.agree,
             "confusion": self.confusion,
@@ -93,6 +100,7 @@ class Tally:
             n=data["n"],
             digits=list(data["digits"]),
             unsure=data["unsure"],
+            not_a_digit=data["not_a_digit"],
             feedback=data["feedback"],
             agree=data["agree"],
             confusion=[list(row) for row in data["confusion"]],
@@ -152,12 +160,23 @@ def day_stats_for_range(
             result[day] = {}
         elif now < _day_end(day) + CACHE_AFTER:
             result[day] = _recount(day=day, changed=None)
-        elif row and row["stats"] is not None and row["computed_for"] == changed:
-            result[day] = {v: Tally.from_json(t) for v, t in json.loads(row["stats"]).items()}
+        elif row and row["computed_for"] == changed and (stats := _current(row["stats"])):
+            result[day] = {v: Tally.from_json(t) for v, t in stats.items()}
         else:
             result[day] = _recount(day=day, changed=changed)
         day -= timedelta(days=1)
     return result
+
+
+def _current(stats: str | None) -> dict | None:
+    """A cached day's tallies, or None when it was cached before a count was added (it lacks
+    ``not_a_digit``): such a day is recounted once, as if the writer had marked it."""
+    if stats is None:
+        return None
+    tallies = json.loads(stats)
+    if any("not_a_digit" not in tally for tally in tallies.values()):
+        return None
+    return tallies
 
 
 def _day_end(day: date) -> datetime:
@@ -168,7 +187,8 @@ def _recount(*, day: date, changed: uuid.UUID | None) -> DayTallies:
     """``day``'s tallies from its partition, cached for ``changed`` unless it is None."""
     session = cassandra_session()
     statement = prepared(
-        "SELECT digits, unsure, model_version, corrected_label FROM {ks}.predictions_by_day "
+        "SELECT digits, unsure, not_a_digit, model_version, corrected_label "
+        "FROM {ks}.predictions_by_day "
         "WHERE day = ?"
     )
     bound = statement.bind((day,))
@@ -196,6 +216,7 @@ def tally_rows(rows: Iterable[dict]) -> DayTallies:
         tally.count(
             digit=digit_of(row["digits"]),
             unsure=bool(row["unsure"]),
+            not_a_digit=bool(row["not_a_digit"]),
             corrected_label=row["corrected_label"],
         )
     return tallies

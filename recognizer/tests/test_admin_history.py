@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -352,6 +353,33 @@ class TestStatistics:
         v1 = re.search(rf'data-model-version="{V1}">(.*?)</section>', page, re.S).group(1)
         link = re.search(r'data-cell="7-1"><a href="([^"]+)"', v1).group(1).replace("&amp;", "&")
         assert listed_ids(staff_client.get(link)) == ids(known_set["a7"], known_set["b7"])
+
+    def test_answers_that_were_not_a_digit_are_counted_per_model(self, staff_client, ada):
+        saved_record(user=ada, digit=4, when=at(DAY2, 9), unsure=True, not_a_digit=True)
+        saved_record(user=ada, digit=4, when=at(DAY2, 10))
+        saved_record(user=ada, digit=1, when=at(DAY3, 10), not_a_digit=True)
+        saved_record(user=ada, digit=2, when=at(DAY3, 11))
+        page = staff_client.get("/admin/prediction-statistics/", RANGE).content.decode()
+        v1 = re.search(rf'data-model-version="{V1}">(.*?)</section>', page, re.S).group(1)
+        assert '<strong class="stat-not-a-digit">50.0%</strong>not a digit (2)' in v1
+
+    def test_a_day_cached_before_not_a_digit_was_counted_is_recounted(self, ada):
+        saved_record(user=ada, digit=4, when=at(DAY1, 9), not_a_digit=True)
+        day_stats_for_range(since=DAY1, until=DAY1)  # cached, with the count
+        session, ks = cassandra_session(), cassandra_keyspace()
+        row = session.execute(
+            f"SELECT stats FROM {ks}.prediction_day_stats WHERE year = %s AND day = %s",
+            (DAY1.year, DAY1),
+        ).one()
+        old = {
+            v: {k: t[k] for k in t if k != "not_a_digit"}
+            for v, t in json.loads(row["stats"]).items()
+        }
+        session.execute(
+            f"UPDATE {ks}.prediction_day_stats SET stats = %s WHERE year = %s AND day = %s",
+            (json.dumps(old), DAY1.year, DAY1),
+        )
+        assert day_stats_for_range(since=DAY1, until=DAY1)[DAY1][V1].not_a_digit == 1
 
     def test_replayed_writes_never_count_twice(self, known_set):
         before = day_stats_for_range(since=DAY1, until=TODAY)
