@@ -52,36 +52,29 @@ class DateRangeForm(forms.Form):
         return cleaned
 
 
+def _yes_no_field(label: str, *, yes: str, no: str) -> forms.TypedChoiceField:
+    """A filter that is True, False or None (any), shown with these words."""
+    return forms.TypedChoiceField(
+        choices=_ANY + [("yes", yes), ("no", no)],
+        coerce=_YES_NO.get,
+        empty_value=None,
+        required=False,
+        label=label,
+    )
+
+
 class HistoryFilterForm(DateRangeForm):
     digit = forms.TypedChoiceField(
         choices=_ANY + _DIGITS, coerce=int, empty_value=None, required=False, label="Predicted"
     )
     user = forms.CharField(required=False, max_length=150, label="User")
-    corrected = forms.TypedChoiceField(
-        choices=_ANY + [("yes", "corrected"), ("no", "not corrected")],
-        coerce=_YES_NO.get,
-        empty_value=None,
-        required=False,
-        label="Feedback",
-    )
+    corrected = _yes_no_field("Feedback", yes="corrected", no="not corrected")
     corrected_label = forms.TypedChoiceField(
         choices=_ANY + _DIGITS, coerce=int, empty_value=None, required=False, label="Corrected to"
     )
     model_version = forms.CharField(required=False, max_length=64, label="Model version")
-    unsure = forms.TypedChoiceField(
-        choices=_ANY + [("yes", "not sure"), ("no", "sure")],
-        coerce=_YES_NO.get,
-        empty_value=None,
-        required=False,
-        label="Confidence",
-    )
-    not_a_digit = forms.TypedChoiceField(
-        choices=_ANY + [("yes", "not a digit"), ("no", "a digit")],
-        coerce=_YES_NO.get,
-        empty_value=None,
-        required=False,
-        label="Answer",
-    )
+    unsure = _yes_no_field("Confidence", yes="not sure", no="sure")
+    not_a_digit = _yes_no_field("Answer", yes="not a digit", no="a digit")
     source = forms.TypedChoiceField(
         choices=_ANY + [(s, s) for s in SOURCES], empty_value=None, required=False
     )
