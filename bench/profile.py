@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.load import CLOCK_TICKS, cassandra_pids, find_vegeta, write_targets
+from bench.load import cassandra_pids, cpu_seconds, find_vegeta, write_targets
 from bench.site import KEYSPACE, ROOT, bench_environment, gunicorn
 from training.strokes import drawn_digit_png
 
@@ -67,13 +67,12 @@ def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
-            fields = (task / "stat").read_text().rpartition(")")[2].split()
         except OSError:
             continue  # the thread ended
         if name.startswith(SHARED_POOL_STAGES):
             name = "request stages (shared pool)"
-        seconds = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-        threads[int(task.name)] = (re.sub(r"[-:#\s\d]+$", "", name), seconds)
+        tid = int(task.name)
+        threads[tid] = (re.sub(r"[-:#\s\d]+$", "", name), cpu_seconds(pid, tid))
     return threads
 
 
@@ -81,7 +80,7 @@ def cpu_by_group(before: dict, after: dict) -> dict[str, float]:
     """CPU seconds each group of threads used between two ``thread_cpu`` readings."""
     used: collections.Counter[str] = collections.Counter()
     for tid, (name, seconds) in after.items():
-        used[name] += seconds - before.get(tid, (name, 0.0))[1]
+        used[name] += max(0.0, seconds - before.get(tid, (name, 0.0))[1])
     return dict(used)
 
 
@@ -136,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         time.sleep(2)
         nodes = cassandra_pids()
+        if args.no_spy and not nodes:
+            raise SystemExit("--no-spy measures the local Cassandra node, and none answers")
         node_before, node_started = (thread_cpu(nodes[0]), time.monotonic()) if nodes else ({}, 0)
         spies = []
         for pid in [] if args.no_spy else server.workers():
