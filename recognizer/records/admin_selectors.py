@@ -326,12 +326,12 @@ class VersionStatistics:
 
     @property
     def feedback_accuracy(self) -> float | None:
-        """Of the predictions people labelled, the share whose label was the model's digit."""
+        """Of the predictions people labelled, the share the site answered with that label."""
         return self.total.agree / self.total.feedback if self.total.feedback else None
 
     @property
     def corrected_share(self) -> float | None:
-        """The share of all predictions that people corrected to another digit."""
+        """The share of all predictions that people labelled otherwise than the site answered."""
         wrong = self.total.feedback - self.total.agree
         return wrong / self.total.n if self.total.n else None
 

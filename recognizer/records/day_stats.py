@@ -37,6 +37,10 @@ NEVER_CHANGED = created_timeuuid(
     upload_time=datetime(1970, 1, 1, tzinfo=UTC), record_id=uuid.UUID(int=0)
 )
 DIGITS = range(10)
+# The counting rules of a cached Tally. A day cached under older rules (an earlier number, or
+# none) is recounted once, as if the writer had marked it: 2 added ``not_a_digit`` and stopped
+# counting a rejected drawing as an agreement.
+TALLY_FORMAT = 2
 # How many rows the driver brings per round trip while recounting a day.
 RECOUNT_FETCH_SIZE = 5000
 # See the module docstring: a day's rows acknowledged within MARK_FREE_FOR of its end need no
@@ -54,7 +58,8 @@ class Tally:
     unsure: int = 0
     # Answered "that doesn't look like a digit" (the stored digit is the network's guess).
     not_a_digit: int = 0
-    # Predictions a person gave a label to, and those where the label agreed with the model.
+    # Predictions a person gave a label to, and those where the site's answer was that label
+    # (never a drawing it answered "not a digit", whatever the network guessed).
     feedback: int = 0
     agree: int = 0
     # confusion[predicted][corrected], over predictions with feedback.
@@ -69,7 +74,7 @@ class Tally:
         self.not_a_digit += bool(not_a_digit)
         if corrected_label is not None:
             self.feedback += 1
-            self.agree += corrected_label == digit
+            self.agree += corrected_label == digit and not not_a_digit
             self.confusion[digit][corrected_label] += 1
 
     def add(self, other: Tally) -> None:
@@ -85,6 +90,7 @@ class Tally:
 
     def as_json(self) -> dict:
         return {
+            "format": TALLY_FORMAT,
             "n": self.n,
             "digits": self.digits,
             "unsure": self.unsure,
@@ -169,12 +175,12 @@ def day_stats_for_range(
 
 
 def _current(stats: str | None) -> dict | None:
-    """A cached day's tallies, or None when it was cached before a count was added (it lacks
-    ``not_a_digit``): such a day is recounted once, as if the writer had marked it."""
+    """A cached day's tallies, or None when they were counted under older rules
+    (``TALLY_FORMAT``): such a day is recounted once, as if the writer had marked it."""
     if stats is None:
         return None
     tallies = json.loads(stats)
-    if any("not_a_digit" not in tally for tally in tallies.values()):
+    if any(tally.get("format") != TALLY_FORMAT for tally in tallies.values()):
         return None
     return tallies
 

@@ -360,23 +360,36 @@ class TestStatistics:
         v1 = re.search(rf'data-model-version="{V1}">(.*?)</section>', page, re.S).group(1)
         assert '<strong class="stat-not-a-digit">50.0%</strong>not a digit (2)' in v1
 
-    def test_a_day_cached_before_not_a_digit_was_counted_is_recounted(self, ada):
-        saved_record(user=ada, digit=4, when=at(DAY1, 9), not_a_digit=True)
-        day_stats_for_range(since=DAY1, until=DAY1)  # cached, with the count
+    def test_a_rejected_drawing_labelled_with_the_guess_is_not_an_agreement(
+        self, staff_client, ada
+    ):
+        saved_record(user=ada, digit=4, when=at(DAY2, 9), not_a_digit=True, corrected=4)
+        saved_record(user=ada, digit=7, when=at(DAY2, 10), corrected=7)
+        page = staff_client.get("/admin/prediction-statistics/", RANGE).content.decode()
+        v1 = re.search(rf'data-model-version="{V1}">(.*?)</section>', page, re.S).group(1)
+        assert '<strong class="stat-feedback">2</strong>' in v1
+        assert '<strong class="stat-accuracy">50.0%</strong>' in v1
+
+    def test_a_day_cached_under_older_counting_rules_is_recounted(self, ada):
+        saved_record(user=ada, digit=4, when=at(DAY1, 9), not_a_digit=True, corrected=4)
+        day_stats_for_range(since=DAY1, until=DAY1)  # cached under today's rules
         session, ks = cassandra_session(), cassandra_keyspace()
         row = session.execute(
             f"SELECT stats FROM {ks}.prediction_day_stats WHERE year = %s AND day = %s",
             (DAY1.year, DAY1),
         ).one()
+        # As an earlier release cached it: no rule number, no not_a_digit, the rejected
+        # drawing counted as an agreement.
         old = {
-            v: {k: t[k] for k in t if k != "not_a_digit"}
+            v: {**{k: t[k] for k in t if k not in ("format", "not_a_digit")}, "agree": 1}
             for v, t in json.loads(row["stats"]).items()
         }
         session.execute(
             f"UPDATE {ks}.prediction_day_stats SET stats = %s WHERE year = %s AND day = %s",
             (json.dumps(old), DAY1.year, DAY1),
         )
-        assert day_stats_for_range(since=DAY1, until=DAY1)[DAY1][V1].not_a_digit == 1
+        tally = day_stats_for_range(since=DAY1, until=DAY1)[DAY1][V1]
+        assert (tally.not_a_digit, tally.feedback, tally.agree) == (1, 1, 0)
 
     def test_replayed_writes_never_count_twice(self, known_set):
         before = day_stats_for_range(since=DAY1, until=TODAY)
