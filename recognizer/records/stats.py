@@ -8,8 +8,8 @@ cannot make it drift. A month is recomputed
 - when its records change through feedback or delete (``month_stats_refresh``), and
 - on reading the summary while the month is still *open*: the current month, and the
   previous one for a day after it ends, while late writes from the outbox may still land.
-Closed months are read as they are; the summary costs one row per month plus one read of
-the open month's partition.
+Closed months are read as they are, unless counted under older rules (``COUNTING_RULES``);
+the summary costs one row per month plus one read of the open month's partition.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from recognizer.records.query import cql_execute
 
 # How long after a month ends an outbox replay may still add to it.
 LATE_WRITES = timedelta(days=1)
+# The counting rules a month's row was computed under; a row of older rules (an earlier
+# number, or none) is counted again once. 2: a drawing answered "not a digit" is never right.
+COUNTING_RULES = 2
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,9 @@ def month_stats_refresh(*, user_id: int, month: str, now: datetime) -> _MonthSta
     stats = _MonthStats(predictions=predictions, judged=dict(judged), right=dict(right))
     cql_execute(
         "INSERT INTO {ks}.prediction_stats_by_user "
-        "(user_id, month, predictions, judged, right, computed_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (user_id, month, stats.predictions, stats.judged, stats.right, now),
+        "(user_id, month, predictions, judged, right, computed_at, counting_rules) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (user_id, month, stats.predictions, stats.judged, stats.right, now, COUNTING_RULES),
     )
     return stats
 
@@ -104,7 +108,11 @@ def history_summary(*, user_id: int, now: datetime) -> HistorySummary:
     right: Counter[int] = Counter()
     for month in selectors.months_of(user_id=user_id):
         row = kept.get(month)
-        if row is None or row["computed_at"].replace(tzinfo=UTC) < _month_end(month) + LATE_WRITES:
+        if (
+            row is None
+            or row["counting_rules"] != COUNTING_RULES
+            or row["computed_at"].replace(tzinfo=UTC) < _month_end(month) + LATE_WRITES
+        ):
             stats = month_stats_refresh(user_id=user_id, month=month, now=now)
         else:
             stats = _MonthStats(row["predictions"] or 0, row["judged"] or {}, row["right"] or {})

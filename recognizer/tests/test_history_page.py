@@ -109,6 +109,22 @@ def test_a_drawing_rejected_as_not_a_digit_never_counts_as_right(user, make_reco
     assert {d.digit: (d.judged, d.right) for d in summary.per_digit}[4] == (2, 1)
 
 
+def test_a_closed_month_counted_under_older_rules_is_counted_again(user, make_record):
+    from recognizer.records.query import cql_execute
+
+    when = datetime(2025, 2, 5, tzinfo=UTC)
+    make_record(user, when=when, digit=4, corrected_label=4, not_a_digit=True)
+    # The month's row as an earlier release left it, long after the month ended: no rules
+    # number, and the rejected drawing counted as right.
+    cql_execute(
+        "INSERT INTO {ks}.prediction_stats_by_user "
+        "(user_id, month, predictions, judged, right, computed_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (user.pk, "2025-02", 1, {4: 1}, {4: 1}, datetime(2026, 1, 1, tzinfo=UTC)),
+    )
+    summary = history_summary(user_id=user.pk, now=datetime.now(UTC))
+    assert (summary.judged, summary.right) == (1, 0)
+
+
 def test_recomputing_a_month_twice_gives_the_same_row(user, make_record):
     when = datetime(2025, 1, 5, tzinfo=UTC)
     record = make_record(user, when=when, digit=2, corrected_label=2)
