@@ -826,7 +826,8 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
         write_section(
             "PERFORMANCE.md",
             "Worker model: measured",
-            f"Measured with `{command}`, in the same run as the load section above.\n\n"
+            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} with "
+            f"`{command}`.\n\n"
             + "\n".join(rows),
             title="Performance",
         )

@@ -11,6 +11,7 @@ from scripts.cassandra_node.common import EXIT_ENV, STORAGE_PORT, ScriptError
 from scripts.cassandra_node.layout import DEV, Node
 
 COMMITLOG_MODES = ("batch", "group", "periodic")
+COMMITLOG_ACCESS = ("direct", "legacy")
 
 
 def commitlog_sync() -> str:
@@ -19,6 +20,36 @@ def commitlog_sync() -> str:
     if mode not in COMMITLOG_MODES:
         raise ScriptError(
             f"CASSANDRA_COMMITLOG_SYNC={mode!r}: use one of {', '.join(COMMITLOG_MODES)}",
+            EXIT_ENV,
+        )
+    return mode
+
+
+def takes_direct_io(directory: Path) -> bool:
+    """Whether files in ``directory`` can be opened with O_DIRECT (ext4 and xfs can; tmpfs
+    before Linux 6.6 cannot, and Cassandra's direct commit log would fail there)."""
+    if not hasattr(os, "O_DIRECT"):
+        return False
+    probe = directory / ".direct-io-probe"
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_DIRECT, 0o600)
+    except OSError:
+        return False
+    os.close(fd)
+    probe.unlink(missing_ok=True)
+    return True
+
+
+def commitlog_access(directory: Path) -> str:
+    """CASSANDRA_COMMITLOG_ACCESS: direct or legacy (to measure them); by default direct
+    where the commit log's disk takes O_DIRECT. Direct writes skip the page cache's copy and
+    still fsync each batch before the write is acknowledged (docs/PERFORMANCE.md)."""
+    mode = os.environ.get("CASSANDRA_COMMITLOG_ACCESS", "").strip()
+    if not mode:
+        return "direct" if takes_direct_io(directory) else "legacy"
+    if mode not in COMMITLOG_ACCESS:
+        raise ScriptError(
+            f"CASSANDRA_COMMITLOG_ACCESS={mode!r}: use one of {', '.join(COMMITLOG_ACCESS)}",
             EXIT_ENV,
         )
     return mode
@@ -77,6 +108,7 @@ def render_yaml(node: Node) -> str:
         "# to that period of acknowledged writes. Measured cost of batch over periodic here:",
         "# see docs/RELIABILITY.md (CASSANDRA_COMMITLOG_SYNC=periodic|group to compare).",
         *_commitlog_lines(commitlog_sync()),
+        f"commitlog_disk_access_mode: {commitlog_access(home / 'commitlog')}",
         "commitlog_segment_size: 32MiB",
         "commitlog_total_space: 512MiB",
         "",

@@ -93,6 +93,8 @@ def build_jvm_args(java: Path, java_version: int, lib: Path, node: Node, heap: s
         "-XX:+PerfDisableSharedMem",
         "-XX:+ExitOnOutOfMemoryError",
         "-XX:-OmitStackTraceInFastThrow",
+        # As Cassandra's own jvm options do: every pause, for reading latency spikes.
+        f"-Xlog:gc:file={node.log_dir.resolve() / 'gc.log'}:time,uptime:filecount=3,filesize=10m",
         f"-javaagent:{jamm.resolve()}",
         f"-Dcassandra.config={node.yaml_uri}",
         "-Dcassandra-foreground=yes",  # otherwise Cassandra closes stdout/stderr after start

@@ -301,6 +301,37 @@ def test_an_unknown_commit_log_mode_is_refused(node, monkeypatch):
         config.render_yaml(node)
 
 
+def test_the_commit_log_is_written_with_direct_io_where_the_disk_takes_it(
+    node, monkeypatch
+):
+    monkeypatch.delenv("CASSANDRA_COMMITLOG_ACCESS", raising=False)
+    (node.home / "commitlog").mkdir(parents=True)
+    monkeypatch.setattr(config, "takes_direct_io", lambda directory: True)
+    assert "commitlog_disk_access_mode: direct" in config.render_yaml(node)
+    monkeypatch.setattr(config, "takes_direct_io", lambda directory: False)
+    assert "commitlog_disk_access_mode: legacy" in config.render_yaml(node)
+
+
+@pytest.mark.parametrize("mode", ["direct", "legacy"])
+def test_the_commit_log_access_can_be_chosen_to_measure_it(node, monkeypatch, mode):
+    monkeypatch.setenv("CASSANDRA_COMMITLOG_ACCESS", mode)
+    monkeypatch.setattr(config, "takes_direct_io", lambda directory: mode != "direct")
+    assert f"commitlog_disk_access_mode: {mode}" in config.render_yaml(node)
+
+
+def test_an_unknown_commit_log_access_is_refused(node, monkeypatch):
+    monkeypatch.setenv("CASSANDRA_COMMITLOG_ACCESS", "mmap-everything")
+    with pytest.raises(common.ScriptError):
+        config.render_yaml(node)
+
+
+def test_the_direct_io_probe_answers_for_a_real_directory_and_leaves_nothing(tmp_path):
+    # ext4 and xfs take O_DIRECT, older tmpfs does not; either way the probe file is gone.
+    assert isinstance(config.takes_direct_io(tmp_path), bool)
+    assert list(tmp_path.iterdir()) == []
+    assert config.takes_direct_io(tmp_path / "missing") is False
+
+
 def test_the_script_runs_as_a_file_and_shows_its_options():
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, check=True
