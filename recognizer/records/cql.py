@@ -139,7 +139,11 @@ def _value(value: object) -> object:
     return UNSET_VALUE if value is None else value
 
 
-def _data(record: PredictionRecord) -> list[object]:
+def _data(record: PredictionRecord, *, revision: bool = False) -> list[object]:
+    """The data columns' values. A revision is a new answer for the drawing, so feedback
+    given to its earlier answer no longer applies: it writes null there (a tombstone, where
+    every other save leaves unset columns alone)."""
+    feedback = [record.corrected_label, record.corrected_at]
     return [
         _value(v)
         for v in (
@@ -151,10 +155,8 @@ def _data(record: PredictionRecord) -> list[object]:
             record.image,
             record.model_version,
             record.source,
-            record.corrected_label,
-            record.corrected_at,
         )
-    ]
+    ] + (feedback if revision else [_value(v) for v in feedback])
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -201,7 +203,7 @@ def operation_apply(operation: Operation) -> PredictionRecord:
                 record = replace(record, upload_time=first)
         month = keys.month_bucket(record.upload_time)
         created = record.created
-        data = _data(record)
+        data = _data(record, revision=operation.revision)
         batch.add(
             statements.insert_mnist1,
             [record.id, record.upload_time, _value(record.user_id), record.username]

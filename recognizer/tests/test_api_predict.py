@@ -89,6 +89,31 @@ def test_a_retry_with_the_same_id_leaves_one_row(session_client, user, one_png):
     assert again.json()["upload_time"] == first.json()["upload_time"]
 
 
+def test_predicting_a_changed_drawing_again_drops_the_feedback_on_its_earlier_answer(
+    session_client, user, one_png
+):
+    client_id = str(uuid.uuid4())
+    first = post_json(session_client, {"image": data_url(one_png), "id": client_id}).json()
+    feedback = f"/api/v1/predictions/{first['id']}/feedback"
+    response = session_client.post(
+        feedback, data=json.dumps({"label": 7}), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    # The person draws on (the page sends the same id) and predicts again.
+    again = post_json(session_client, {"image": data_url(one_png), "id": client_id}).json()
+
+    assert again["corrected_label"] is None
+    stored = session_client.get(f"/api/v1/predictions/{first['id']}").json()
+    assert stored["corrected_label"] is None
+    ks, session = cassandra_keyspace(), cassandra_session()
+    for table in ("mnist1", "predictions_by_user", "predictions_by_day"):
+        rows = session.execute(
+            f"SELECT corrected_label, corrected_at FROM {ks}.{table} WHERE id = %s ALLOW FILTERING",
+            (uuid.UUID(first["id"]),),
+        ).all()
+        assert [(r["corrected_label"], r["corrected_at"]) for r in rows] == [(None, None)], table
+
+
 def test_the_same_client_id_from_two_users_never_touches_the_other_row(
     session_client, user, django_user_model, one_png
 ):
