@@ -827,8 +827,7 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
             "PERFORMANCE.md",
             "Worker model: measured",
             f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} with "
-            f"`{command}`.\n\n"
-            + "\n".join(rows),
+            f"`{command}`.\n\n" + "\n".join(rows),
             title="Performance",
         )
 

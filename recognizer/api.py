@@ -29,11 +29,12 @@ from django.http import (
 )
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, re_path
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import APIKeyCookie, APIKeyHeader
 from ninja.throttling import SimpleRateThrottle
+from pydantic import StrictInt
 
 from recognizer import history, preprocessing
 from recognizer.db import CASSANDRA_ERRORS
@@ -193,9 +194,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
 def _invalid(request: HttpRequest, exc: ValidationError) -> JsonResponse:
     problems = []
     for error in exc.errors:
-        where = ".".join(
-            str(part) for part in error.get("loc", ()) if part not in ("body", "query")
-        )
+        loc = tuple(error.get("loc", ()))
+        if loc[:1] == ("body",) and len(loc) > 2:
+            loc = loc[2:]  # ("body", <the view's parameter>, "label") -> "label"
+        where = ".".join(str(part) for part in loc if part not in ("body", "query"))
         problems.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
     return json_error(400, "; ".join(problems) or "The request is not valid.")
 
@@ -267,7 +269,8 @@ class BatchOut(Schema):
 
 
 class FeedbackIn(Schema):
-    label: int = Field(ge=0, le=9, description="What the drawing really is, 0-9.")
+    # Strict: JSON true, "7" or 7.0 are not digits (lax parsing would store true as 1).
+    label: StrictInt = Field(ge=0, le=9, description="What the drawing really is, 0-9.")
 
 
 class PageQuery(Schema):
@@ -561,4 +564,14 @@ def urls():
         else pattern
         for pattern in patterns
     ]
-    return [path("api/v1/", (guarded, app_name, namespace))]
+    return [
+        path("api/v1/", (guarded, app_name, namespace)),
+        # Anything else under /api/ is a JSON 404 too, not the site's HTML page.
+        re_path(r"^api/", _no_such_endpoint),
+    ]
+
+
+def _no_such_endpoint(request: HttpRequest) -> JsonResponse:
+    return json_error(
+        404, f"No such API address: {request.path}. The API is described at /api/v1/docs."
+    )

@@ -108,7 +108,8 @@ def record_save(*, record: PredictionRecord, revision: bool = False) -> SaveOutc
     earlier ``upload_time`` (a client predicting the same drawing id again): the writer
     reads the stored time by primary key and keeps it, so the record stays one row in
     every table, and clears feedback given to the earlier answer. Without it (a fresh id,
-    or a record read back and corrected) no read is made. Raises ``RecordNotKept`` when neither Cassandra nor the outbox can take it.
+    or a record read back and corrected) no read is made. Raises ``RecordNotKept`` when
+    neither Cassandra nor the outbox can take it.
     """
     return _apply_or_queue(
         Operation(kind="save", record=record, write_time=write_time_now(), revision=revision)

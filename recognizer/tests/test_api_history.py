@@ -274,3 +274,27 @@ def test_reads_while_cassandra_is_down_are_503_json(session_client, monkeypatch)
         response = session_client.get(url)
         assert response.status_code == 503, url
         assert "try again" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/nope", "/api/v1/predict/", "/api/v1/predictions/not-a-uuid", "/api/v2/predict"],
+)
+def test_an_unknown_api_address_is_a_json_404(token, path):
+    response = token_client(token).get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "/api/v1/docs" in response.json()["error"]
+
+
+@pytest.mark.parametrize("label", [True, False, "7", 7.0, 10, -1, None])
+def test_feedback_takes_only_a_whole_number_from_0_to_9(user, token, make_record, label):
+    record = make_record(user, digit=3)
+    response = token_client(token).post(
+        f"/api/v1/predictions/{record.id}/feedback",
+        data=json.dumps({"label": label}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, (label, response.content)
+    assert "label" in response.json()["error"]
+    assert rows_in("mnist1", record.id)[0]["corrected_label"] is None

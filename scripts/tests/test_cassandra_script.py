@@ -301,9 +301,7 @@ def test_an_unknown_commit_log_mode_is_refused(node, monkeypatch):
         config.render_yaml(node)
 
 
-def test_the_commit_log_is_written_with_direct_io_where_the_disk_takes_it(
-    node, monkeypatch
-):
+def test_the_commit_log_is_written_with_direct_io_where_the_disk_takes_it(node, monkeypatch):
     monkeypatch.delenv("CASSANDRA_COMMITLOG_ACCESS", raising=False)
     (node.home / "commitlog").mkdir(parents=True)
     monkeypatch.setattr(config, "takes_direct_io", lambda directory: True)

@@ -16,8 +16,20 @@ def test_a_drawing_rejected_as_not_a_digit_is_never_an_agreement():
 
 def test_a_tally_survives_its_json_form():
     rows = [
-        {"digits": "3", "unsure": True, "not_a_digit": False, "model_version": "v", "corrected_label": 8},
-        {"digits": "4", "unsure": False, "not_a_digit": True, "model_version": "v", "corrected_label": 4},
+        {
+            "digits": "3",
+            "unsure": True,
+            "not_a_digit": False,
+            "model_version": "v",
+            "corrected_label": 8,
+        },
+        {
+            "digits": "4",
+            "unsure": False,
+            "not_a_digit": True,
+            "model_version": "v",
+            "corrected_label": 4,
+        },
     ]
     tally = tally_rows(rows)["v"]
     assert Tally.from_json(tally.as_json()) == tally
