@@ -7,7 +7,6 @@ renders in the admin's own templates.
 
 from __future__ import annotations
 
-import csv
 import math
 import uuid
 from datetime import timedelta
@@ -22,6 +21,7 @@ from django.utils.http import urlencode
 from recognizer.admin_charts import bar_chart, probability_bars
 from recognizer.admin_forms import DateRangeForm, HistoryFilterForm, with_default_range
 from recognizer.admin_services import prediction_delete, prediction_repr
+from recognizer.csv_export import csv_lines
 from recognizer.records.admin_selectors import (
     Cursor,
     CursorError,
@@ -86,13 +86,6 @@ def history(request: HttpRequest) -> HttpResponse:
     return _render(request, "admin/predictions/history.html", context)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming ``csv.writer``."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def history_csv(request: HttpRequest) -> HttpResponse:
     form = HistoryFilterForm(request.GET)
     if not form.is_valid():
@@ -102,32 +95,30 @@ def history_csv(request: HttpRequest) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     history_filter = form.history_filter()
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow([*CSV_COLUMNS, *(f"p{d}" for d in range(10))])
-        for row in history_rows(filter=history_filter):
-            yield writer.writerow(
-                [
-                    row["id"],
-                    row["upload_time"].isoformat(),
-                    "" if row["user_id"] is None else row["user_id"],
-                    row["username"] or "",
-                    row["digit"],
-                    f"{row['confidence']:.6f}" if row["confidence"] is not None else "",
-                    "1" if row["unsure"] else "0",
-                    "1" if row.get("not_a_digit") else "0",
-                    row["model_version"] or "",
-                    row["source"] or "",
-                    "" if row["corrected_label"] is None else row["corrected_label"],
-                    row["corrected_at"].isoformat() if row["corrected_at"] else "",
-                    *(f"{p:.6f}" for p in row.get("probabilities") or ()),
-                ]
-            )
-
+    lines = csv_lines(
+        [*CSV_COLUMNS, *(f"p{d}" for d in range(10))],
+        (
+            [
+                row["id"],
+                row["upload_time"].isoformat(),
+                "" if row["user_id"] is None else row["user_id"],
+                row["username"] or "",
+                row["digit"],
+                f"{row['confidence']:.6f}" if row["confidence"] is not None else "",
+                "1" if row["unsure"] else "0",
+                "1" if row.get("not_a_digit") else "0",
+                row["model_version"] or "",
+                row["source"] or "",
+                "" if row["corrected_label"] is None else row["corrected_label"],
+                row["corrected_at"].isoformat() if row["corrected_at"] else "",
+                *(f"{p:.6f}" for p in row.get("probabilities") or ()),
+            ]
+            for row in history_rows(filter=history_filter)
+        ),
+    )
     name = f"predictions-{history_filter.since}-{history_filter.until}.csv"
     return StreamingHttpResponse(
-        lines(),
+        lines,
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

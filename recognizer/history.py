@@ -3,8 +3,6 @@ about HTTP; the page views and the JSON API share these functions."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import uuid
 from collections.abc import Iterable, Iterator
@@ -14,6 +12,7 @@ from datetime import UTC, datetime
 from django.contrib.auth.models import AbstractBaseUser
 
 from recognizer import preprocessing
+from recognizer.csv_export import csv_lines
 from recognizer.db import CASSANDRA_ERRORS
 from recognizer.records import keys, selectors
 from recognizer.records.record import PredictionRecord
@@ -125,18 +124,10 @@ CSV_COLUMNS = (
 
 def history_csv(*, user: AbstractBaseUser) -> Iterator[str]:
     """The user's whole history as CSV, a line at a time, newest first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(values)
-        return buffer.getvalue()
-
-    yield line(CSV_COLUMNS)
-    for record in selectors.history_all(user_id=user.pk, username=user.get_username()):
-        yield line(
+    records = selectors.history_all(user_id=user.pk, username=user.get_username())
+    return csv_lines(
+        CSV_COLUMNS,
+        (
             (
                 record.id,
                 _iso(record.upload_time),
@@ -149,7 +140,9 @@ def history_csv(*, user: AbstractBaseUser) -> Iterator[str]:
                 record.model_version,
                 record.source,
             )
-        )
+            for record in records
+        ),
+    )
 
 
 def _iso(moment: datetime | None) -> str:

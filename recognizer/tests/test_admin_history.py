@@ -457,6 +457,19 @@ class TestCsv:
         assert float(b7["p7"]) == pytest.approx(0.99)
         assert float(b7["confidence"]) == pytest.approx(0.99)
 
+    def test_a_username_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(
+        self, staff_client, django_user_model
+    ):
+        user = django_user_model.objects.create_user(
+            username="+1+cmd", password="a-long-password-1"
+        )
+        saved_record(user=user, digit=5, when=at(DAY2, 9))
+        response = staff_client.get(HISTORY + "export.csv", {**RANGE, "user": "+1+cmd"})
+        body = b"".join(response.streaming_content).decode()
+        [row] = list(csv.DictReader(io.StringIO(body)))
+        assert row["username"] == "'+1+cmd"
+        assert row["digit"] == "5"
+
 
 class TestDelete:
     def test_asks_first_then_deletes_from_every_table_and_logs_it(
