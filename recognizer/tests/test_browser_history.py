@@ -21,6 +21,7 @@ from recognizer.tests.test_browser import (  # noqa: F401 - fixtures
     console_errors,
     draw_with_mouse,
     instant_off,
+    log_in,
     open_page,
     page,
     painter,
@@ -196,3 +197,22 @@ def test_a_browser_session_uploads_a_png_to_predict(page, painter):
     assert status == 200, answer
     assert answer["digit"] == 1
     assert answer["source"] == "upload"
+
+
+@pytest.mark.parametrize("width", [320, 375, 414])
+def test_the_history_fits_a_phone_with_feedback_on_every_digit(
+    browser, live_server, painter, console_errors, make_record, width
+):
+    for digit in range(10):  # each right, but the 9 is said to be a 0
+        make_record(painter, digit=digit, corrected_label=0 if digit == 9 else digit)
+    page = open_page(
+        browser, console_errors, viewport={"width": width, "height": 740}, is_mobile=True
+    )
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/history/")
+    expect(page.locator(".per-digit li")).to_have_count(10)
+    expect(page.locator('.per-digit li[data-digit="0"]')).to_contain_text("1/2")
+    expect(page.locator('.per-digit li[data-digit="5"]')).to_contain_text("1/1")
+    page.screenshot(path=SCREENSHOTS / f"history_{width}.png", full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    page.context.close()
