@@ -216,3 +216,18 @@ def test_the_history_fits_a_phone_with_feedback_on_every_digit(
     page.screenshot(path=SCREENSHOTS / f"history_{width}.png", full_page=True)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     page.context.close()
+
+
+def test_enter_predicts_a_new_stroke_after_feedback_on_the_last_answer(page):
+    instant_off(page)
+    first, *rest = strokes_for(4, seed=15, size=160, center=(130, 150))
+    draw_with_mouse(page, [first])
+    predict_and_read(page)
+    with page.expect_response("**/feedback"):
+        page.click("#feedback-right")  # the focus is now on the answer's button
+    sent = []
+    page.on("request", lambda request: sent.append(request.url.rsplit("/", 1)[-1]))
+    draw_with_mouse(page, rest)
+    with page.expect_response("**/api/v1/predict", timeout=ANSWER_TIMEOUT_MS):
+        page.keyboard.press("Enter")
+    assert sent == ["predict"]

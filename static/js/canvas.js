@@ -160,6 +160,12 @@
       return;
     }
     event.preventDefault();
+    // preventDefault also keeps the focus where it was, on the last answer's buttons say:
+    // a new stroke is new work, so Enter should predict it, not press an old button again.
+    const focused = document.activeElement;
+    if (focused instanceof HTMLElement && focused !== document.body && !board.contains(focused)) {
+      focused.blur();
+    }
     activePointer = event.pointerId;
     try {
       canvas.setPointerCapture(event.pointerId);
