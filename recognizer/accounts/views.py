@@ -3,6 +3,7 @@ and password change and reset (Django's views with the forms above)."""
 
 from __future__ import annotations
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -83,4 +84,17 @@ def api_key(request: HttpRequest) -> HttpResponse:
 
 
 password_change = auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm)
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm)
+
+
+class _PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The mailed link proves the account is theirs, and the login pause says "Forgot
+        # password?": the wrong guesses that paused this login are forgotten.
+        axes_reset(username=form.user.get_username())
+        return response
+
+
+password_reset_confirm = _PasswordResetConfirm.as_view()

@@ -199,6 +199,26 @@ def test_password_reset_mails_a_link_and_tells_users_without_email_to_ask_staff(
     assert "ask a member of staff" in done
 
 
+def test_setting_a_new_password_through_the_mailed_link_ends_a_login_pause(
+    django_user_model,
+):
+    import re
+
+    django_user_model.objects.create_user("grace", "grace@example.org", PASSWORD)
+    attacker = client_from("203.0.113.9")
+    for _ in range(6):
+        log_in(attacker, "wrong", username="grace")
+    assert log_in(attacker, PASSWORD, username="grace").status_code == 429
+
+    attacker.post("/accounts/password_reset/", {"email": "grace@example.org"})
+    link = re.search(r"/accounts/reset/\S+/", mail.outbox[0].body).group(0)
+    form = attacker.get(link, follow=True)  # Django swaps the token for a session one
+    new = "another-long-password-9"
+    done = attacker.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert done.status_code == 302
+    assert log_in(attacker, new, username="grace").status_code == 302
+
+
 def test_mail_goes_to_the_console_unless_configured():
     from mnistsite.env import env
 
