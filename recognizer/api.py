@@ -70,7 +70,9 @@ class TokenAuth(APIKeyHeader):
         if not key:
             return None
         scheme, _, value = key.partition(" ")
-        user = user_for_token(value.strip()) if scheme.lower() == "token" else None
+        if scheme.lower() != "token":
+            raise AuthenticationError(401, "Send the API key as 'Authorization: Token <key>'.")
+        user = user_for_token(value.strip())
         if user is None:
             raise AuthenticationError(401, "Invalid API token.")
         request.user = user
@@ -365,7 +367,11 @@ def _read_image(request: HttpRequest) -> tuple[bytes, str, uuid.UUID | None]:
     if request.content_type == "multipart/form-data":
         uploads = _multipart_files(request, "image")
         if not uploads:
-            raise HttpError(400, "Send the drawing in a multipart field named `image`.")
+            raise HttpError(
+                400,
+                "Send the drawing as a file in a multipart field named `image`"
+                + (" (it came as text)." if "image" in request.POST else "."),
+            )
         return uploads[0].read(), "multipart", _client_id(request.POST.get("id"))
     if request.content_type != "application/json":
         raise HttpError(415, "Send multipart/form-data with an `image` file, or application/json.")
@@ -421,7 +427,11 @@ def predict(request: HttpRequest) -> HttpResponse:
 def predict_batch(request: HttpRequest) -> HttpResponse:
     uploads = _multipart_files(request, "images")
     if not uploads:
-        raise HttpError(400, "Send the images in a multipart field named `images`.")
+        raise HttpError(
+            400,
+            "Send the images as files in a multipart field named `images`"
+            + (" (they came as text)." if "images" in request.POST else "."),
+        )
     if len(uploads) > history.MAX_BATCH_FILES:
         raise HttpError(413, f"At most {history.MAX_BATCH_FILES} files at once.")
     items = history.predictions_batch_create(

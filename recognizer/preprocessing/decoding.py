@@ -99,6 +99,8 @@ def decode_data_url(text: str) -> bytes:
             raise UnsupportedImage(
                 f"The data URL is of type {shown}; send image/png (or image/jpeg)."
             )
+    # Line breaks and spaces, as `base64` and MIME wrap it every 76 characters, are not data.
+    payload = "".join(payload.split())
     if not payload:
         raise InvalidImage("The image is empty.")
     try:

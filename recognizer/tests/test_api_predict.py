@@ -239,6 +239,14 @@ def test_a_bad_token_is_401(one_png):
     assert response.json() == {"error": "Invalid API token."}
 
 
+def test_a_good_key_under_another_scheme_is_401_naming_the_scheme(token, one_png):
+    response = post_json(
+        Client(), {"image": data_url(one_png)}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 401
+    assert response.json() == {"error": "Send the API key as 'Authorization: Token <key>'."}
+
+
 def test_a_session_without_csrf_is_403_json(user, one_png):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
@@ -271,4 +279,13 @@ def test_without_a_model_the_answer_is_503_and_names_the_fix(
     response = post_json(session_client, {"image": data_url(one_png)})
     assert response.status_code == 503
     assert "manage.py train_mnist" in response.json()["error"]
+    assert rows_of(user) == []
+
+
+def test_a_multipart_image_sent_as_text_says_it_must_be_a_file(user, token):
+    response = Client().post(URL, {"image": "hello"}, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "Send the drawing as a file in a multipart field named `image` (it came as text)."
+    )
     assert rows_of(user) == []

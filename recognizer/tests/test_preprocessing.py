@@ -449,6 +449,10 @@ def test_decode_data_url_reads_png_data_urls_and_bare_base64():
     assert pp.decode_data_url("data:image/png;base64," + encoded) == data
     assert pp.decode_data_url(encoded) == data
     assert pp.decode_data_url("DATA:Image/JPEG;base64," + encoded) == data
+    # As the `base64` tool and MIME write it: wrapped every 76 characters.
+    wrapped = "\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
+    assert pp.decode_data_url(wrapped + "\n") == data
+    assert pp.decode_data_url("data:image/png;base64,\r\n" + wrapped) == data
 
 
 @pytest.mark.parametrize(
@@ -456,7 +460,8 @@ def test_decode_data_url_reads_png_data_urls_and_bare_base64():
     [
         ("data:image/png;base64,not base64!", pp.InvalidImage),
         ("data:image/png;base64,iVBORw0KGgo", pp.InvalidImage),  # missing padding
-        ("iVBORw0K\nGgo=", pp.InvalidImage),  # strict: no whitespace inside
+        ("iVBORw0K\nGgo!", pp.InvalidImage),  # line breaks are skipped, junk is not
+        (" \n\t ", pp.InvalidImage),  # only whitespace
         ("data:image/png;base64,", pp.InvalidImage),
         ("data:image/png,rawbytes", pp.InvalidImage),  # not base64-encoded
         ("data:image/png;base64", pp.InvalidImage),  # no comma
