@@ -41,6 +41,7 @@ def prediction_delete(
 
 def prediction_repr(record: PredictionRecord) -> str:
     return (
-        f"Prediction {record.digits} by {record.username or 'no user'} "
+        f"Prediction {'not a digit' if record.not_a_digit else record.digits} "
+        f"by {record.username or 'no user'} "
         f"at {record.upload_time:%Y-%m-%d %H:%M:%S} UTC"
     )

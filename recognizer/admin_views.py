@@ -200,7 +200,11 @@ def detail(request: HttpRequest, prediction_id: uuid.UUID) -> HttpResponse:
     newer, older = prediction_neighbours(row=row)
     day = row["upload_time"].date()
     context = {
-        "title": f"Prediction {row['digit']}",
+        "title": (
+            f"Prediction: not a digit (the network's guess {row['digit']})"
+            if row.get("not_a_digit")
+            else f"Prediction {row['digit']}"
+        ),
         "row": row,
         "repr": prediction_repr(record_from_row(row)),
         "probability_chart": probability_bars(row["probabilities"] or [], digit=row["digit"])

@@ -190,6 +190,7 @@ class TestBrowse:
         detail = staff_client.get(f"{HISTORY}{letter.id}/").content.decode()
         fields = re.search(r'id="prediction-fields">(.*?)</table>', detail, re.S).group(1)
         assert re.search(r"not_a_digit</th><td>yes</td>", fields)
+        assert "<h1>Prediction: not a digit (the network&#x27;s guess 4)</h1>" in detail
 
     def test_the_page_says_which_days_it_read(self, staff_client, known_set):
         page = staff_client.get(HISTORY, {**RANGE, "digit": 3}).content.decode()
