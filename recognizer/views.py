@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from recognizer import history as history_services
 from recognizer.api import csv_response
@@ -62,8 +63,21 @@ def _history_url(cursor: str | None) -> str:
     return f"{url}?{urlencode({'cursor': cursor})}" if cursor else url
 
 
+def _post_or_back_to_history(view):
+    """A form's action: a GET (a reloaded or copied address) goes back to the history page
+    instead of a blank 405."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("recognizer:history")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 @login_required
-@require_POST
+@_post_or_back_to_history
 def history_feedback(request: HttpRequest, prediction_id: uuid.UUID) -> HttpResponse:
     label = request.POST.get("label", "")
     if not (label.isdigit() and len(label) == 1):
@@ -80,7 +94,7 @@ def history_feedback(request: HttpRequest, prediction_id: uuid.UUID) -> HttpResp
 
 
 @login_required
-@require_POST
+@_post_or_back_to_history
 def history_delete(request: HttpRequest, prediction_id: uuid.UUID) -> HttpResponse:
     try:
         history_services.prediction_delete(user=request.user, prediction_id=prediction_id)

@@ -209,3 +209,25 @@ def test_wrong_it_was_asks_for_a_choice_before_saving(user, make_record, session
         "No feedback yet"
         in rows_by_id(session_client.get("/history/").content.decode())[str(fresh.id)]
     )
+
+
+def test_a_history_action_opened_by_address_goes_back_to_the_history(
+    user, make_record, session_client
+):
+    record = make_record(user, digit=4)
+    for action in ("delete", "feedback"):
+        response = session_client.get(f"/history/{record.id}/{action}")
+        assert (response.status_code, response["Location"]) == (302, "/history/")
+    assert ids_on(session_client.get("/history/").content.decode()) == [str(record.id)]
+
+
+def test_a_drawing_deleted_in_another_tab_gets_the_sites_not_found_page(
+    user, make_record, session_client
+):
+    record = make_record(user, digit=4)
+    session_client.post(f"/history/{record.id}/delete")
+    response = session_client.post(f"/history/{record.id}/delete")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "deleted in another tab" in html
+    assert 'href="/history/"' in html

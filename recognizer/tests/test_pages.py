@@ -95,3 +95,12 @@ def test_the_shipped_model_passes_the_system_checks():
     from django.core.checks import run_checks
 
     assert [m for m in run_checks() if m.id == "recognizer.W001"] == []
+
+
+def test_the_error_page_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    # Django renders 500.html with no context processors: nothing in it may need them.
+    html = render_to_string("500.html")
+    assert "Something went wrong" in html
+    assert "/static/css/site" in html
