@@ -231,3 +231,23 @@ def test_enter_predicts_a_new_stroke_after_feedback_on_the_last_answer(page):
     with page.expect_response("**/api/v1/predict", timeout=ANSWER_TIMEOUT_MS):
         page.keyboard.press("Enter")
     assert sent == ["predict"]
+
+
+def test_delete_on_the_history_asks_first(page, live_server, painter, make_record):
+    record = make_record(painter, digit=4)
+    page.goto(f"{live_server.url}/history/")
+    row = page.locator(f'.history-row[data-prediction-id="{record.id}"]')
+    asked = []
+
+    def answer(dialog, accept):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    row.locator("text=Delete").click()
+    expect(row).to_have_count(1)
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    row.locator("text=Delete").click()
+    expect(page.locator(".message-success")).to_have_text("Deleted.")
+    expect(row).to_have_count(0)
+    assert len(asked) == 2 and "cannot be undone" in asked[0]

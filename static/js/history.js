@@ -11,3 +11,12 @@
     }
   }
 })();
+
+// Delete cannot be undone: ask first, as the admin does (without script, it deletes at once).
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.classList.contains('delete-form')
+      && !window.confirm('Delete this drawing from your history? This cannot be undone.')) {
+    event.preventDefault();
+  }
+});
