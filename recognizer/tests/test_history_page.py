@@ -60,7 +60,15 @@ def test_feedback_and_delete_from_the_page(user, other_user, make_record, sessio
     assert "Confirmed right" in html
 
     session_client.post(f"/history/{record.id}/feedback", {"label": "9"})
-    assert "Corrected: it was 9" in session_client.get("/history/").content.decode()
+    html = session_client.get("/history/").content.decode()
+    assert "Corrected: it was 9" in html
+    # A mistaken correction can be taken back: "Right" is offered again.
+    assert re.search(r'<button type="submit" name="label" value="4"[^>]*>Right</button>', html)
+    session_client.post(f"/history/{record.id}/feedback", {"label": "4"})
+    html = session_client.get("/history/").content.decode()
+    assert "Confirmed right" in html
+    assert ">Right</button>" not in html
+    session_client.post(f"/history/{record.id}/feedback", {"label": "9"})
 
     assert session_client.post(f"/history/{theirs.id}/feedback", {"label": "1"}).status_code == 404
     assert session_client.post(f"/history/{theirs.id}/delete").status_code == 404
