@@ -154,6 +154,8 @@ def test_a_drawing_that_is_not_a_digit_offers_no_right_button_and_every_digit(pa
     page.click("#predict")
     expect(page.locator("#answer-verdict")).to_have_text("That doesn't look like a digit.")
     expect(page.locator("#feedback-right")).to_be_hidden()
+    # The bars are the network's digits, not the answer: their heading says so.
+    expect(page.locator("#bars-heading")).to_have_text("If it were a digit, the closest")
     offered = page.eval_on_selector_all(
         "#feedback-label option", "options => options.filter(o => !o.hidden).map(o => o.value)"
     )
@@ -175,6 +177,7 @@ def test_a_drawing_that_is_not_a_digit_offers_no_right_button_and_every_digit(pa
     page.click("#predict")
     expect(page.locator("#answer-verdict")).to_contain_text("It's a 7")
     expect(page.locator("#feedback-right")).to_be_visible()
+    expect(page.locator("#bars-heading")).to_have_text("Top guesses")
     offered = page.eval_on_selector_all(
         "#feedback-label option", "options => options.filter(o => !o.hidden).map(o => o.value)"
     )

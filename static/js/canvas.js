@@ -24,6 +24,7 @@
   const answerVerdict = document.getElementById('answer-verdict');
   const answerStored = document.getElementById('answer-stored');
   const answerBars = document.getElementById('answer-bars');
+  const barsHeading = document.getElementById('bars-heading');
   const answerImage = document.getElementById('answer-image');
   const historyLink = document.getElementById('history-link');
   const feedbackRight = document.getElementById('feedback-right');
@@ -320,6 +321,8 @@
     answerStored.classList.toggle('warn', !kept);
     showFeedback(answer, kept);
 
+    // A drawing rejected as not a digit still has the network's digits; say what they are.
+    barsHeading.textContent = notADigit ? 'If it were a digit, the closest' : 'Top guesses';
     const probabilities = answer.probabilities || [];
     const ranked = probabilities
       .map((p, d) => [d, p])
