@@ -34,3 +34,34 @@ class PasswordChangeForm(_PasswordErrorsUnderThePassword, auth_forms.PasswordCha
 
 class SetPasswordForm(_PasswordErrorsUnderThePassword, auth_forms.SetPasswordForm):
     pass
+
+
+class EmailForm(forms.Form):
+    """Set or remove the e-mail that password resets go to. The current password is asked
+    for: whoever sets the e-mail can take the account through a reset."""
+
+    email = forms.EmailField(
+        label="E-mail",
+        required=False,
+        help_text="Only to reset a forgotten password. Leave it empty to remove it.",
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["email"].initial = user.email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("Your password was wrong. Type it again.")
+        return password
+
+    def save(self) -> None:
+        self.user.email = self.cleaned_data["email"]
+        self.user.save(update_fields=["email"])

@@ -14,7 +14,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
-from recognizer.accounts.forms import PasswordChangeForm, SetPasswordForm, SignupForm
+from recognizer.accounts.forms import (
+    EmailForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    SignupForm,
+)
 from recognizer.models import ApiToken
 from recognizer.tokens import api_token_create, api_token_revoke
 
@@ -63,8 +68,27 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
+    return _account_page(request, email_form=EmailForm(request.user))
+
+
+def _account_page(request: HttpRequest, *, status: int = 200, **context) -> HttpResponse:
     token = ApiToken.objects.filter(user=request.user).first()
-    return render(request, "accounts/account.html", {"token": token})
+    context.setdefault("email_form", EmailForm(request.user))
+    return render(request, "accounts/account.html", {"token": token, **context}, status=status)
+
+
+@login_required
+@require_POST
+def email(request: HttpRequest) -> HttpResponse:
+    form = EmailForm(request.user, request.POST)
+    if not form.is_valid():
+        return _account_page(request, email_form=form, status=400)
+    form.save()
+    messages.success(
+        request,
+        "Your e-mail is saved." if form.cleaned_data["email"] else "Your e-mail is removed.",
+    )
+    return redirect("account")
 
 
 @login_required
@@ -76,9 +100,8 @@ def api_key(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your API key is revoked: scripts using it are refused.")
         return redirect("account")
     key = api_token_create(user=request.user)
-    token = ApiToken.objects.get(user=request.user)
     # Rendered, not redirected: the key must not wait in a session or a URL.
-    response = render(request, "accounts/account.html", {"token": token, "new_key": key})
+    response = _account_page(request, new_key=key)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -312,3 +312,38 @@ def test_staff_see_and_revoke_keys_in_the_admin(client, django_user_model, user,
     response = client.post(f"/admin/recognizer/apitoken/{pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert user_for_token(token) is None
+
+
+# --- E-mail ------------------------------------------------------------------------------------
+
+
+def test_a_user_sets_and_removes_their_email_with_their_password(session_client, user):
+    page = session_client.get("/accounts/").content.decode()
+    assert 'action="/accounts/email/"' in page
+
+    response = session_client.post(
+        "/accounts/email/", {"email": "ada@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "ada@example.org"
+    assert "ada@example.org" in session_client.get("/accounts/").content.decode()
+
+    session_client.post("/accounts/email/", {"email": "", "password": PASSWORD})
+    user.refresh_from_db()
+    assert user.email == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"email": "mallory@example.org", "password": "wrong"}, "Your password was wrong"),
+        ({"email": "not an address", "password": PASSWORD}, "Enter a valid email address"),
+    ],
+)
+def test_the_email_needs_the_password_and_a_real_address(session_client, user, data, error):
+    response = session_client.post("/accounts/email/", data)
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    user.refresh_from_db()
+    assert user.email == ""
