@@ -197,13 +197,18 @@ def operation_apply(operation: Operation) -> PredictionRecord:
     # Repeating it writes the same cells with the same timestamps: the driver may retry it.
     batch.is_idempotent = True
     if operation.kind == "save":
+        # A revision of a stored record is a new answer: it clears the old one's feedback.
+        # A first save (the page names every drawing, so most saves are "revisions" of
+        # nothing) writes no nulls: they would be tombstones on every prediction.
+        replaces_an_answer = False
         if operation.revision:
             first = _stored_upload_time(session, statements, record)
+            replaces_an_answer = first is not None
             if first is not None and first != _as_utc(record.upload_time):
                 record = replace(record, upload_time=first)
         month = keys.month_bucket(record.upload_time)
         created = record.created
-        data = _data(record, revision=operation.revision)
+        data = _data(record, revision=replaces_an_answer)
         batch.add(
             statements.insert_mnist1,
             [record.id, record.upload_time, _value(record.user_id), record.username]

@@ -343,3 +343,45 @@ def test_a_day_needs_its_mark_once_its_end_is_ten_minutes_past():
     assert not day_stats_mark_needed(day=day, acknowledged=midnight + timedelta(minutes=9))
     assert day_stats_mark_needed(day=day, acknowledged=midnight + MARK_FREE_FOR)
     assert day_stats_mark_needed(day=day, acknowledged=midnight + timedelta(days=30))
+
+
+def _nulls_sent(monkeypatch) -> list[int]:
+    """How many nulls each batch the writer sends binds (a null is a tombstone)."""
+    import recognizer.records.cql as cql
+
+    counts: list[int] = []
+    real = cql.cassandra_session
+
+    class Watching:
+        def __init__(self, session):
+            self._session = session
+
+        def execute(self, statement, *args, **kwargs):
+            if hasattr(statement, "_statements_and_parameters"):
+                counts.append(
+                    sum(
+                        v is None
+                        for _, _, values in statement._statements_and_parameters
+                        for v in values
+                    )
+                )
+            return self._session.execute(statement, *args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self._session, name)
+
+    monkeypatch.setattr(cql, "cassandra_session", lambda: Watching(real()))
+    return counts
+
+
+@cassandra
+def test_a_named_drawing_writes_nulls_only_when_it_replaces_a_stored_answer(monkeypatch):
+    nulls = _nulls_sent(monkeypatch)
+    record = a_record()
+    record_save(record=record, revision=True)  # the page's first save of a drawing
+    record_save(record=record.corrected(label=3, at=record.upload_time), revision=False)
+    record_save(record=replace(record, digits="8"), revision=True)  # the drawing grew
+    assert nulls[0] == 0
+    assert nulls[-1] > 0
+    [row] = rows("mnist1", "id = %s", record.id)
+    assert (row["digits"], row["corrected_label"]) == ("8", None)
