@@ -30,6 +30,7 @@ from django.http import (
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import URLPattern, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import APIKeyCookie, APIKeyHeader
@@ -581,6 +582,7 @@ def urls():
     ]
 
 
+@csrf_exempt  # as the API's own views are: a POST to a wrong address is a 404, not a 403
 def _no_such_endpoint(request: HttpRequest) -> JsonResponse:
     return json_error(
         404, f"No such API address: {request.path}. The API is described at /api/v1/docs."

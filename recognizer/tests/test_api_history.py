@@ -281,10 +281,14 @@ def test_reads_while_cassandra_is_down_are_503_json(session_client, monkeypatch)
     ["/api/v1/nope", "/api/v1/predict/", "/api/v1/predictions/not-a-uuid", "/api/v2/predict"],
 )
 def test_an_unknown_api_address_is_a_json_404(token, path):
-    response = token_client(token).get(path)
-    assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
-    assert "/api/v1/docs" in response.json()["error"]
+    for response in (
+        token_client(token).get(path),
+        # A script's POST, with the CSRF check a real request gets.
+        Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {token}").post(path),
+    ):
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert "/api/v1/docs" in response.json()["error"]
 
 
 @pytest.mark.parametrize("label", [True, False, "7", 7.0, 10, -1, None])
