@@ -3,6 +3,8 @@ and password change and reset (Django's views with the forms above)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +13,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
@@ -68,20 +72,47 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    return _account_page(request, email_form=EmailForm(request.user))
+    return _account_page(request)
 
 
 def _account_page(request: HttpRequest, *, status: int = 200, **context) -> HttpResponse:
     token = ApiToken.objects.filter(user=request.user).first()
     context.setdefault("email_form", EmailForm(request.user))
+    context["last_used"] = _ago(token.last_used) if token and token.last_used else None
     return render(request, "accounts/account.html", {"token": token, **context}, status=status)
+
+
+def _ago(moment) -> str:
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "less than a minute ago"
+    return f"{timesince(moment)} ago"
+
+
+# Wrong passwords on the e-mail form, per user: the form asks for the password so that a
+# borrowed session cannot take the account through a reset, so it must not be a free oracle.
+EMAIL_WRONG_PASSWORDS = "5/h"
+
+
+def _email_wrong_passwords(request: HttpRequest, *, count: bool) -> dict | None:
+    return get_usage(
+        request, group="account-email", key="user", rate=EMAIL_WRONG_PASSWORDS, increment=count
+    )
 
 
 @login_required
 @require_POST
 def email(request: HttpRequest) -> HttpResponse:
+    usage = _email_wrong_passwords(request, count=False)
+    if usage and usage["count"] >= usage["limit"]:
+        minutes = max(1, round(usage["time_left"] / 60))
+        messages.error(request, f"Too many wrong passwords: try again in {minutes} minutes.")
+        response = _account_page(request, status=429)
+        response["Retry-After"] = str(usage["time_left"])
+        return response
     form = EmailForm(request.user, request.POST)
     if not form.is_valid():
+        if "password" in form.errors:
+            _email_wrong_passwords(request, count=True)
         return _account_page(request, email_form=form, status=400)
     form.save()
     messages.success(
@@ -115,7 +146,8 @@ class _PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         # The mailed link proves the account is theirs, and the login pause says "Forgot
-        # password?": the wrong guesses that paused this login are forgotten.
+        # password?": the wrong guesses that paused this login are forgotten, from every
+        # address (a guesser elsewhere starts again, against a password it has not seen).
         axes_reset(username=form.user.get_username())
         return response
 

@@ -248,6 +248,14 @@ def test_the_account_page_makes_a_key_and_shows_it_once(session_client, user):
     assert token.prefix in session_client.get("/accounts/").content.decode()
 
 
+def test_the_account_page_says_when_the_key_was_last_used(session_client, user, token):
+    assert "never used" in session_client.get("/accounts/").content.decode()
+    ApiToken.objects.filter(user=user).update(last_used=timezone.now())
+    assert "last used less than a minute ago" in session_client.get("/accounts/").content.decode()
+    ApiToken.objects.filter(user=user).update(last_used=timezone.now() - timedelta(hours=3))
+    assert "last used 3\xa0hours ago" in session_client.get("/accounts/").content.decode()
+
+
 def test_rotating_on_the_account_page_retires_the_old_key(session_client, user, token):
     response = session_client.post("/accounts/api-key/", {"action": "rotate"})
     new = response.context["new_key"]
@@ -345,5 +353,19 @@ def test_the_email_needs_the_password_and_a_real_address(session_client, user, d
     response = session_client.post("/accounts/email/", data)
     assert response.status_code == 400
     assert error in response.content.decode()
+    user.refresh_from_db()
+    assert user.email == ""
+
+
+def test_wrong_passwords_on_the_email_form_are_limited(session_client, user):
+    for _ in range(5):
+        wrong = session_client.post("/accounts/email/", {"email": "m@example.org", "password": "x"})
+        assert wrong.status_code == 400
+    right = session_client.post(
+        "/accounts/email/", {"email": "m@example.org", "password": PASSWORD}
+    )
+    assert right.status_code == 429
+    assert "Too many wrong passwords" in right.content.decode()
+    assert 0 < int(right["Retry-After"]) <= 3600
     user.refresh_from_db()
     assert user.email == ""
