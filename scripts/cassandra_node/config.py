@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -32,11 +33,13 @@ def takes_direct_io(directory: Path) -> bool:
         return False
     probe = directory / ".direct-io-probe"
     try:
-        fd = os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_DIRECT, 0o600)
+        os.close(os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_DIRECT, 0o600))
     except OSError:
         return False
-    os.close(fd)
-    probe.unlink(missing_ok=True)
+    finally:
+        # A filesystem that refuses O_DIRECT may still have made the file.
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
     return True
 
 
