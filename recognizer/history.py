@@ -3,7 +3,6 @@ about HTTP; the page views and the JSON API share these functions."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -13,14 +12,11 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from recognizer import preprocessing
 from recognizer.csv_export import csv_lines
-from recognizer.db import CASSANDRA_ERRORS
-from recognizer.records import keys, selectors
+from recognizer.records import selectors
 from recognizer.records.record import PredictionRecord
-from recognizer.records.stats import month_stats_refresh
+from recognizer.records.stats import month_stats_refresh_for
 from recognizer.records.writer import record_delete, record_save
 from recognizer.services import PredictionResult, now_utc, prediction_create
-
-logger = logging.getLogger(__name__)
 
 # A batch is for a handful of scans or exports, not for bulk loading.
 MAX_BATCH_FILES = 20
@@ -61,25 +57,14 @@ def prediction_feedback(
         label=label, at=at or now_utc()
     )
     record = record_save(record=record).record
-    _refresh_month(record)
+    month_stats_refresh_for(record=record, now=now_utc())
     return record
 
 
 def prediction_delete(*, user: AbstractBaseUser, prediction_id: uuid.UUID) -> None:
     record = _own_record(user=user, prediction_id=prediction_id)
     record_delete(record=record)
-    _refresh_month(record)
-
-
-def _refresh_month(record: PredictionRecord) -> None:
-    try:
-        month_stats_refresh(
-            user_id=record.user_id, month=keys.month_bucket(record.upload_time), now=now_utc()
-        )
-    except CASSANDRA_ERRORS as exc:
-        # The change itself is kept (or queued) by the writer; an open month is recomputed
-        # on the next read of the summary anyway.
-        logger.warning("Summary of %s not refreshed: %s", record.id, exc)
+    month_stats_refresh_for(record=record, now=now_utc())
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from recognizer import preprocessing
 from recognizer.db import CASSANDRA_ERRORS
 from recognizer.inference import ModelUnavailable, get_recognizer
+from recognizer.records import keys
 from recognizer.records.cql import statements_prepare
 from recognizer.records.record import PredictionRecord
+from recognizer.records.stats import month_stats_refresh_for
 from recognizer.records.tables import SOURCES
 from recognizer.records.writer import record_save
 
@@ -94,6 +96,10 @@ def prediction_create(
     # A client's id may name a drawing predicted before: a revision keeps its first time.
     outcome = record_save(record=record, revision=client_id is not None)
     stopwatch.lap("store")
+    if keys.month_bucket(outcome.record.upload_time) != keys.month_bucket(record.upload_time):
+        # A drawing first saved in an earlier month got a new answer, which dropped its
+        # feedback: that month's summary may be closed, so recompute it now.
+        month_stats_refresh_for(record=outcome.record, now=record.upload_time)
     return PredictionResult(
         record=outcome.record,
         stored=outcome.stored,

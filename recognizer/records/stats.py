@@ -14,12 +14,17 @@ the summary costs one row per month plus one read of the open month's partition.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from recognizer.records import selectors
+from recognizer.db import CASSANDRA_ERRORS
+from recognizer.records import keys, selectors
 from recognizer.records.query import cql_execute
+from recognizer.records.record import PredictionRecord
+
+logger = logging.getLogger(__name__)
 
 # How long after a month ends an outbox replay may still add to it.
 LATE_WRITES = timedelta(days=1)
@@ -94,6 +99,18 @@ def month_stats_refresh(*, user_id: int, month: str, now: datetime) -> _MonthSta
         (user_id, month, stats.predictions, stats.judged, stats.right, now, COUNTING_RULES),
     )
     return stats
+
+
+def month_stats_refresh_for(*, record: PredictionRecord, now: datetime) -> None:
+    """After ``record`` changed (feedback, delete, a new answer), recompute its month's row.
+    A failure is logged, not raised: the change itself is kept (or queued) by the writer,
+    and an open month is recomputed on the next read anyway."""
+    try:
+        month_stats_refresh(
+            user_id=record.user_id, month=keys.month_bucket(record.upload_time), now=now
+        )
+    except CASSANDRA_ERRORS as exc:
+        logger.warning("Summary of %s not refreshed: %s", record.id, exc)
 
 
 def history_summary(*, user_id: int, now: datetime) -> HistorySummary:

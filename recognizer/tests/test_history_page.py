@@ -238,3 +238,30 @@ def test_a_drawing_deleted_in_another_tab_gets_the_sites_not_found_page(
     html = response.content.decode()
     assert "deleted in another tab" in html
     assert 'href="/history/"' in html
+
+
+def test_predicting_an_old_drawing_again_refreshes_its_closed_months_summary(
+    user, make_record, session_client, one_png
+):
+    import base64
+    import json
+    import uuid
+    from dataclasses import replace
+
+    from recognizer.services import prediction_id_for
+
+    # A drawing an API client named months ago, answered 7 and confirmed right.
+    client_id = uuid.uuid4()
+    old = make_record(user, when=datetime(2025, 4, 2, tzinfo=UTC), digit=7, corrected_label=7)
+    record_save(record=replace(old, id=prediction_id_for(user=user, client_id=client_id)))
+    assert history_summary(user_id=user.pk, now=datetime.now(UTC)).judged == 2  # month kept
+
+    image = "data:image/png;base64," + base64.b64encode(one_png).decode()
+    response = session_client.post(
+        "/api/v1/predict",
+        data=json.dumps({"image": image, "id": str(client_id)}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    # The new answer dropped that drawing's feedback; the closed month says so.
+    assert history_summary(user_id=user.pk, now=datetime.now(UTC)).judged == 1
