@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 
 
 class _PasswordErrorsUnderThePassword:
@@ -63,5 +64,17 @@ class EmailForm(forms.Form):
         return password
 
     def save(self) -> None:
-        self.user.email = self.cleaned_data["email"]
+        """Keep the new address; the old one, if any, is told (so a change made through a
+        borrowed session does not go unnoticed)."""
+        old, new = self.user.email, self.cleaned_data["email"]
+        self.user.email = new
         self.user.save(update_fields=["email"])
+        if old and old != new:
+            send_mail(
+                "Your mnistsite e-mail was changed",
+                f"The e-mail of the mnistsite account {self.user.get_username()} is now "
+                f"{new or 'removed'}, no longer {old}.\n\nIf you did not change it, log in "
+                "and change your password and e-mail, or ask a member of staff.",
+                None,
+                [old],
+            )

@@ -369,3 +369,13 @@ def test_wrong_passwords_on_the_email_form_are_limited(session_client, user):
     assert 0 < int(right["Retry-After"]) <= 3600
     user.refresh_from_db()
     assert user.email == ""
+
+
+def test_changing_the_email_tells_the_old_address(session_client, user):
+    user.email = "ada@example.org"
+    user.save()
+    session_client.post("/accounts/email/", {"email": "new@example.org", "password": PASSWORD})
+    [notice] = mail.outbox
+    assert notice.to == ["ada@example.org"]
+    assert "new@example.org" in notice.body
+    assert "ada" in notice.body
