@@ -139,10 +139,10 @@ def _value(value: object) -> object:
     return UNSET_VALUE if value is None else value
 
 
-def _data(record: PredictionRecord, *, revision: bool = False) -> list[object]:
-    """The data columns' values. A revision is a new answer for the drawing, so feedback
-    given to its earlier answer no longer applies: it writes null there (a tombstone, where
-    every other save leaves unset columns alone)."""
+def _data(record: PredictionRecord, *, clear_feedback: bool = False) -> list[object]:
+    """The data columns' values. ``clear_feedback`` (a new answer for a stored drawing: the
+    feedback on its earlier answer no longer applies) writes null to the feedback columns,
+    a tombstone, where every other save leaves unset columns alone."""
     feedback = [record.corrected_label, record.corrected_at]
     return [
         _value(v)
@@ -156,7 +156,7 @@ def _data(record: PredictionRecord, *, revision: bool = False) -> list[object]:
             record.model_version,
             record.source,
         )
-    ] + (feedback if revision else [_value(v) for v in feedback])
+    ] + (feedback if clear_feedback else [_value(v) for v in feedback])
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -200,15 +200,12 @@ def operation_apply(operation: Operation) -> PredictionRecord:
         # A revision of a stored record is a new answer: it clears the old one's feedback.
         # A first save (the page names every drawing, so most saves are "revisions" of
         # nothing) writes no nulls: they would be tombstones on every prediction.
-        replaces_an_answer = False
-        if operation.revision:
-            first = _stored_upload_time(session, statements, record)
-            replaces_an_answer = first is not None
-            if first is not None and first != _as_utc(record.upload_time):
-                record = replace(record, upload_time=first)
+        first = _stored_upload_time(session, statements, record) if operation.revision else None
+        if first is not None and first != _as_utc(record.upload_time):
+            record = replace(record, upload_time=first)
         month = keys.month_bucket(record.upload_time)
         created = record.created
-        data = _data(record, revision=replaces_an_answer)
+        data = _data(record, clear_feedback=first is not None)
         batch.add(
             statements.insert_mnist1,
             [record.id, record.upload_time, _value(record.user_id), record.username]

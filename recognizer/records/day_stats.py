@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from recognizer.db import cassandra_session
 from recognizer.records.keys import created_timeuuid
 from recognizer.records.prepared import digit_of, prepared
+from recognizer.records.record import COUNTING_RULES, answered_right
 
 # The ``changed`` value of a day the writer has never marked (data older than this table, or
 # no data): a cache computed for it stays fresh until the writer marks the day.
@@ -37,10 +38,6 @@ NEVER_CHANGED = created_timeuuid(
     upload_time=datetime(1970, 1, 1, tzinfo=UTC), record_id=uuid.UUID(int=0)
 )
 DIGITS = range(10)
-# The counting rules of a cached Tally. A day cached under older rules (an earlier number, or
-# none) is recounted once, as if the writer had marked it: 2 added ``not_a_digit`` and stopped
-# counting a rejected drawing as an agreement.
-TALLY_FORMAT = 2
 # How many rows the driver brings per round trip while recounting a day.
 RECOUNT_FETCH_SIZE = 5000
 # See the module docstring: a day's rows acknowledged within MARK_FREE_FOR of its end need no
@@ -74,7 +71,9 @@ class Tally:
         self.not_a_digit += bool(not_a_digit)
         if corrected_label is not None:
             self.feedback += 1
-            self.agree += corrected_label == digit and not not_a_digit
+            self.agree += answered_right(
+                digit=digit, not_a_digit=not_a_digit, label=corrected_label
+            )
             self.confusion[digit][corrected_label] += 1
 
     def add(self, other: Tally) -> None:
@@ -90,7 +89,7 @@ class Tally:
 
     def as_json(self) -> dict:
         return {
-            "format": TALLY_FORMAT,
+            "format": COUNTING_RULES,
             "n": self.n,
             "digits": self.digits,
             "unsure": self.unsure,
@@ -176,11 +175,11 @@ def day_stats_for_range(
 
 def _current(stats: str | None) -> dict | None:
     """A cached day's tallies, or None when they were counted under older rules
-    (``TALLY_FORMAT``): such a day is recounted once, as if the writer had marked it."""
+    (``COUNTING_RULES``): such a day is recounted once, as if the writer had marked it."""
     if stats is None:
         return None
     tallies = json.loads(stats)
-    if any(tally.get("format") != TALLY_FORMAT for tally in tallies.values()):
+    if any(tally.get("format") != COUNTING_RULES for tally in tallies.values()):
         return None
     return tallies
 

@@ -9,6 +9,17 @@ from datetime import datetime
 
 from recognizer.records import keys
 
+# The counting rules of the cached statistics (the admin's day tallies, a user's month
+# summaries); a cache counted under older rules (an earlier number, or none) is counted
+# again once. 2: a drawing answered "not a digit" is never right.
+COUNTING_RULES = 2
+
+
+def answered_right(*, digit: int, not_a_digit: bool, label: int | None) -> bool:
+    """Whether a person's label says the site was right: the site answered a digit, and it
+    was that label. A drawing answered "not a digit" is not, whatever the network guessed."""
+    return label is not None and label == digit and not not_a_digit
+
 
 @dataclass(frozen=True, slots=True)
 class PredictionRecord:

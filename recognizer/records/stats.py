@@ -21,16 +21,14 @@ from datetime import UTC, datetime, timedelta
 
 from recognizer.db import CASSANDRA_ERRORS
 from recognizer.records import keys, selectors
+from recognizer.records.prepared import digit_of
 from recognizer.records.query import cql_execute
-from recognizer.records.record import PredictionRecord
+from recognizer.records.record import COUNTING_RULES, PredictionRecord, answered_right
 
 logger = logging.getLogger(__name__)
 
 # How long after a month ends an outbox replay may still add to it.
 LATE_WRITES = timedelta(days=1)
-# The counting rules a month's row was computed under; a row of older rules (an earlier
-# number, or none) is counted again once. 2: a drawing answered "not a digit" is never right.
-COUNTING_RULES = 2
 
 
 @dataclass(frozen=True)
@@ -88,9 +86,9 @@ def month_stats_refresh(*, user_id: int, month: str, now: datetime) -> _MonthSta
         label = row["corrected_label"]
         if label is not None:
             judged[label] += 1
-            # A drawing the site rejected as not a digit was not answered right, even when
-            # the person's label is the network's guess (the history says "Corrected").
-            right[label] += int(str(label) == row["digits"] and not row["not_a_digit"])
+            right[label] += answered_right(
+                digit=digit_of(row["digits"]), not_a_digit=bool(row["not_a_digit"]), label=label
+            )
     stats = _MonthStats(predictions=predictions, judged=dict(judged), right=dict(right))
     cql_execute(
         "INSERT INTO {ks}.prediction_stats_by_user "

@@ -130,7 +130,7 @@ class PredictionStatsByUser(DjangoCassandraModel):
     judged = columns.Map(columns.Integer, columns.Integer)
     right = columns.Map(columns.Integer, columns.Integer)
     computed_at = columns.DateTime()
-    # records.stats.COUNTING_RULES when computed; a row of older rules is computed again.
+    # records.record.COUNTING_RULES when computed; a row of older rules is computed again.
     counting_rules = columns.Integer()
 
     class Meta:
