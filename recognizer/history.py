@@ -15,7 +15,7 @@ from recognizer.csv_export import csv_lines
 from recognizer.records import selectors
 from recognizer.records.record import PredictionRecord
 from recognizer.records.stats import month_stats_refresh_for
-from recognizer.records.writer import record_delete, record_save
+from recognizer.records.writer import record_delete, record_feedback
 from recognizer.services import PredictionResult, now_utc, prediction_create
 
 # A batch is for a handful of scans or exports, not for bulk loading.
@@ -50,13 +50,13 @@ def prediction_feedback(
     *, user: AbstractBaseUser, prediction_id: uuid.UUID, label: int, at: datetime | None = None
 ) -> PredictionRecord:
     """Record what the drawing really was (``label`` = the answer itself means "right"),
-    on the record in every table, through the one writer."""
+    on the record in every table, through the one writer (the feedback cells only)."""
     if not 0 <= label <= 9:
         raise ValueError("label must be a digit 0-9")
     record = _own_record(user=user, prediction_id=prediction_id).corrected(
         label=label, at=at or now_utc()
     )
-    record = record_save(record=record).record
+    record = record_feedback(record=record).record
     month_stats_refresh_for(record=record, now=now_utc())
     return record
 

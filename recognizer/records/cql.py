@@ -52,7 +52,9 @@ def write_time_now() -> int:
 class Operation:
     """What the writer was asked to do, complete enough to do it again later."""
 
-    kind: Literal["save", "delete"]
+    # "feedback" writes only the feedback cells of a stored record (corrected_label and
+    # corrected_at), so that it can never put back an answer a newer save replaced.
+    kind: Literal["save", "delete", "feedback"]
     record: PredictionRecord
     # The cells' timestamp: later operations on the same record win, whatever the order
     # in which they reach Cassandra.
@@ -70,6 +72,9 @@ class _Statements:
     insert_month: PreparedStatement
     insert_by_day: PreparedStatement
     upload_time_of: PreparedStatement
+    feedback_mnist1: PreparedStatement
+    feedback_by_user: PreparedStatement
+    feedback_by_day: PreparedStatement
     delete_mnist1: PreparedStatement
     delete_by_user: PreparedStatement
     delete_by_day: PreparedStatement
@@ -113,6 +118,19 @@ def _statements(session: Session, keyspace: str) -> _Statements:
                 ("day", "created", "id", "upload_time", "user_id", "username", *_DATA_COLUMNS),
             ),
             "upload_time_of": f"SELECT upload_time FROM {ks}.mnist1 WHERE id = ?",  # noqa: S608
+            "feedback_mnist1": (
+                f"UPDATE {ks}.mnist1 USING TIMESTAMP ? "  # noqa: S608
+                "SET corrected_label = ?, corrected_at = ? WHERE id = ?"
+            ),
+            "feedback_by_user": (
+                f"UPDATE {ks}.predictions_by_user USING TIMESTAMP ? "  # noqa: S608
+                "SET corrected_label = ?, corrected_at = ? "
+                "WHERE user_id = ? AND month = ? AND created = ?"
+            ),
+            "feedback_by_day": (
+                f"UPDATE {ks}.predictions_by_day USING TIMESTAMP ? "  # noqa: S608
+                "SET corrected_label = ?, corrected_at = ? WHERE day = ? AND created = ?"
+            ),
             "delete_mnist1": f"DELETE FROM {ks}.mnist1 USING TIMESTAMP ? WHERE id = ?",  # noqa: S608
             "delete_by_user": (
                 f"DELETE FROM {ks}.predictions_by_user USING TIMESTAMP ? "  # noqa: S608
@@ -231,7 +249,26 @@ def operation_apply(operation: Operation) -> PredictionRecord:
             + data
             + [stamp],
         )
-    else:
+    elif operation.kind == "feedback":
+        # Only the feedback cells, on the rows the stored record has: nothing when it is
+        # gone (a delete replayed before it), for an UPDATE would make a row of them alone.
+        first = _stored_upload_time(session, statements, record)
+        if first is None:
+            return record
+        record = replace(record, upload_time=first)
+        created = record.created
+        feedback = [record.corrected_label, record.corrected_at]
+        batch.add(statements.feedback_mnist1, [stamp, *feedback, record.id])
+        if record.user_id is not None:
+            month = keys.month_bucket(record.upload_time)
+            batch.add(
+                statements.feedback_by_user, [stamp, *feedback, record.user_id, month, created]
+            )
+        batch.add(
+            statements.feedback_by_day,
+            [stamp, *feedback, keys.day_bucket(record.upload_time), created],
+        )
+    else:  # delete
         # The index rows sit where the stored upload_time puts them; a record handed in
         # with a later time (a revision) must not miss them.
         first = _stored_upload_time(session, statements, record)

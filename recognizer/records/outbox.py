@@ -34,11 +34,14 @@ logger = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1
 
+# PRAGMA user_version of an outbox file with this schema (1: before 'feedback').
+SCHEMA_VERSION = 2
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     record_id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('save', 'delete')),
+    kind TEXT NOT NULL CHECK (kind IN ('save', 'delete', 'feedback')),
     revision INTEGER NOT NULL DEFAULT 0,
     write_time INTEGER NOT NULL,
     payload TEXT NOT NULL,
@@ -130,8 +133,34 @@ def _connect(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     # FULL: every commit is fsynced, so a queued record survives a power cut.
     db.execute("PRAGMA synchronous=FULL")
-    db.executescript(_SCHEMA)
+    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        _schema_upgrade(db)
     return db
+
+
+def _schema_upgrade(db: sqlite3.Connection) -> None:
+    """Create the table, or upgrade an older outbox file in place, its rows kept: SQLite
+    cannot change a CHECK constraint, so the table is copied into the new shape. One
+    transaction, under SQLite's write lock, so two processes opening the file at once
+    upgrade it once."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            old = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").fetchone()
+            if old is not None:
+                db.execute("ALTER TABLE outbox RENAME TO outbox_old")
+                db.execute("DROP INDEX IF EXISTS outbox_record_id")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            if old is not None:
+                db.execute("INSERT INTO outbox SELECT * FROM outbox_old")
+                db.execute("DROP TABLE outbox_old")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 def _db() -> sqlite3.Connection:
@@ -188,6 +217,21 @@ def outbox_has_pending(*, record_id: uuid.UUID) -> bool:
             .fetchone()
         )
     return row is not None
+
+
+def outbox_latest(*, record_id: uuid.UUID) -> Operation | None:
+    """The newest pending operation on this record, or None when nothing waits."""
+    with _errors_as_outbox_error("read"):
+        row = (
+            _db()
+            .execute(
+                "SELECT seq, kind, revision, write_time, payload FROM outbox "
+                "WHERE record_id = ? AND failed = 0 ORDER BY seq DESC LIMIT 1",
+                (str(record_id),),
+            )
+            .fetchone()
+        )
+    return None if row is None else _operation(row)
 
 
 def outbox_status() -> OutboxStatus:

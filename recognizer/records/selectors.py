@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from django.core import signing
 
+from recognizer.records.outbox import OutboxError, outbox_latest
 from recognizer.records.query import cql_execute
 from recognizer.records.record import PredictionRecord
 
@@ -90,12 +91,25 @@ def _record(row: dict, *, user_id: int | None, username: str) -> PredictionRecor
 
 
 def record_get(*, user_id: int, username: str, prediction_id: uuid.UUID) -> PredictionRecord | None:
-    """The user's own record by id, from ``mnist1`` (the record of truth); None when it is
+    """The user's own record by id, from ``mnist1`` (the record of truth), or from the
+    outbox while its first save waits there (its answer was shown as kept); None when it is
     missing *or another user's*, so that callers cannot tell the two apart."""
     row = cql_execute(_RECORD_BY_ID, (prediction_id,)).one()
-    if row is None or row["user_id"] != user_id:
+    if row is None:
+        return _queued_record(user_id=user_id, prediction_id=prediction_id)
+    if row["user_id"] != user_id:
         return None
     return _record(row, user_id=user_id, username=username)
+
+
+def _queued_record(*, user_id: int, prediction_id: uuid.UUID) -> PredictionRecord | None:
+    try:
+        waiting = outbox_latest(record_id=prediction_id)
+    except OutboxError:
+        return None
+    if waiting is None or waiting.kind == "delete" or waiting.record.user_id != user_id:
+        return None
+    return waiting.record
 
 
 def months_of(*, user_id: int, through: str | None = None) -> list[str]:

@@ -1,6 +1,7 @@
 """The one writer of prediction records: to every Cassandra table, or to the outbox.
 
     outcome = record_save(record=record)   # stored now, or queued durably
+    outcome = record_feedback(record=record.corrected(label=3, at=now))
     outcome = record_delete(record=record)
 
 Either the record reaches every table now (``stored``), or the complete operation is in
@@ -114,6 +115,13 @@ def record_save(*, record: PredictionRecord, revision: bool = False) -> SaveOutc
     return _apply_or_queue(
         Operation(kind="save", record=record, write_time=write_time_now(), revision=revision)
     )
+
+
+def record_feedback(*, record: PredictionRecord) -> SaveOutcome:
+    """Write ``record``'s feedback (``corrected_label``, ``corrected_at``) to the stored
+    record's rows, and nothing else: a newer answer saved meanwhile, or still waiting in the
+    outbox, keeps its digits. Nothing is written when the record is gone by then."""
+    return _apply_or_queue(Operation(kind="feedback", record=record, write_time=write_time_now()))
 
 
 def record_delete(*, record: PredictionRecord) -> SaveOutcome:

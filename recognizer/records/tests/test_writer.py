@@ -385,3 +385,121 @@ def test_a_named_drawing_writes_nulls_only_when_it_replaces_a_stored_answer(monk
     assert nulls[-1] > 0
     [row] = rows("mnist1", "id = %s", record.id)
     assert (row["digits"], row["corrected_label"]) == ("8", None)
+
+
+@cassandra
+def test_feedback_queued_behind_a_new_answer_keeps_the_new_answer(django_user_model):
+    # Cassandra had a hiccup: the new answer for a stored drawing waits in the outbox, and
+    # the person clicks "Right" on it. Their feedback must not bring the old answer back.
+    from recognizer.history import prediction_feedback
+
+    user = django_user_model.objects.create_user(username="ada", password="a-long-password-1")
+    first = a_record(user_id=user.pk, digits="7")
+    record_save(record=first)
+    new_answer = replace(first, digits="4", upload_time=first.upload_time + timedelta(minutes=1))
+    outbox_put(
+        operation=Operation(
+            kind="save", record=new_answer, write_time=write_time_now(), revision=True
+        )
+    )
+
+    prediction_feedback(user=user, prediction_id=first.id, label=4)
+    outbox_drain()
+
+    found = everywhere(first)
+    for table in ("mnist1", "by_user", "by_day"):
+        assert [(r["digits"], r["corrected_label"]) for r in found[table]] == [("4", 4)], table
+
+
+@cassandra
+def test_feedback_replayed_after_a_delete_brings_nothing_back(django_user_model):
+    from recognizer.history import prediction_feedback
+
+    user = django_user_model.objects.create_user(username="ada", password="a-long-password-1")
+    record = a_record(user_id=user.pk)
+    record_save(record=record)
+    outbox_put(operation=Operation(kind="delete", record=record, write_time=write_time_now()))
+
+    prediction_feedback(user=user, prediction_id=record.id, label=7)
+    outbox_drain()
+
+    found = everywhere(record)
+    assert (found["mnist1"], found["by_user"], found["by_day"]) == ([], [], [])
+
+
+def test_an_outbox_file_of_the_old_schema_keeps_its_rows_and_takes_feedback(settings, tmp_path):
+    # The outbox as the site wrote it before 'feedback' operations: an upgrade must neither
+    # lose what waits in it nor refuse the new kind (which would leave a record held nowhere).
+    import sqlite3
+
+    path = tmp_path / "old-outbox.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            record_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('save', 'delete')),
+            revision INTEGER NOT NULL DEFAULT 0,
+            write_time INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            queued_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            failed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX outbox_record_id ON outbox (record_id);
+        """
+    )
+    waiting = a_record()
+    old.execute(
+        "INSERT INTO outbox (record_id, kind, revision, write_time, payload, queued_at) "
+        "VALUES (?, 'save', 1, 5, ?, 1.0)",
+        (str(waiting.id), record_to_json(waiting)),
+    )
+    old.commit()
+    old.close()
+    settings.OUTBOX_PATH = path
+
+    corrected = waiting.corrected(label=1, at=waiting.upload_time)
+    outbox_put(operation=Operation(kind="feedback", record=corrected, write_time=6))
+
+    assert [(op.kind, op.record, op.revision) for op in outbox_pending_operations()] == [
+        ("save", waiting, True),
+        ("feedback", corrected, False),
+    ]
+
+
+@cassandra
+def test_feedback_on_an_answer_still_in_the_outbox_is_taken_and_replayed_after_it(
+    django_user_model,
+):
+    # The answer was acknowledged from the outbox (Cassandra did not take it yet): the
+    # person's "Right" on it is not a 404, and reaches Cassandra after the record itself.
+    from recognizer.history import prediction_feedback, prediction_get
+
+    user = django_user_model.objects.create_user(username="ada", password="a-long-password-1")
+    record = a_record(user_id=user.pk, digits="5")
+    outbox_put(operation=Operation(kind="save", record=record, write_time=write_time_now()))
+
+    assert prediction_get(user=user, prediction_id=record.id).digits == "5"
+    outcome = prediction_feedback(user=user, prediction_id=record.id, label=5)
+    assert outcome.corrected_label == 5
+    outbox_drain()
+
+    found = everywhere(record)
+    for table in ("mnist1", "by_user", "by_day"):
+        assert [(r["digits"], r["corrected_label"]) for r in found[table]] == [("5", 5)], table
+
+
+@cassandra
+def test_a_queued_answer_is_nobody_elses(django_user_model):
+    from recognizer.history import PredictionNotFound, prediction_get
+
+    owner = django_user_model.objects.create_user(username="ada", password="a-long-password-1")
+    other = django_user_model.objects.create_user(username="bob", password="a-long-password-2")
+    record = a_record(user_id=owner.pk)
+    outbox_put(operation=Operation(kind="save", record=record, write_time=write_time_now()))
+
+    with pytest.raises(PredictionNotFound):
+        prediction_get(user=other, prediction_id=record.id)
