@@ -88,7 +88,11 @@ def build_jvm_args(java: Path, java_version: int, lib: Path, node: Node, heap: s
         f"-Xmx{heap}",
         "-Xss256k",
         "-XX:+UseG1GC",
-        "-XX:MaxGCPauseMillis=300",
+        # Cassandra's own options ask G1 for 300 ms; at 100 predictions/s its young pauses
+        # were 45-87 ms, each one a slow spell for every request in flight on this 2-core
+        # machine. Asked for 20 ms they were 14 ms (median) and at most 39, and the node's CPU
+        # per answer stayed the same (docs/PERFORMANCE.md, "Sixth look").
+        "-XX:MaxGCPauseMillis=20",
         "-XX:+ParallelRefProcEnabled",
         "-XX:+PerfDisableSharedMem",
         "-XX:+ExitOnOutOfMemoryError",
