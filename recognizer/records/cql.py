@@ -1,4 +1,5 @@
-"""One write operation (save or delete a record) and how it is applied to every table,
+"""One write operation (save a record, write its feedback, or delete it) and how it is
+applied to every table,
 with prepared, idempotent statements through the driver session.
 
 Each operation carries its own write time, used as the cells' timestamp
@@ -185,7 +186,32 @@ def _stored_upload_time(
     session: Session, statements: _Statements, record: PredictionRecord
 ) -> datetime | None:
     row = session.execute(statements.upload_time_of, (record.id,)).one()
-    return None if row is None else _as_utc(row["upload_time"])
+    # A row without upload_time holds only stray feedback cells: not a record.
+    return None if row is None or row["upload_time"] is None else _as_utc(row["upload_time"])
+
+
+def _add_deletes(
+    batch: BatchStatement, statements: _Statements, record: PredictionRecord, stamp: int
+) -> None:
+    created = record.created
+    batch.add(statements.delete_mnist1, [stamp, record.id])
+    if record.user_id is not None:
+        batch.add(
+            statements.delete_by_user,
+            [stamp, record.user_id, keys.month_bucket(record.upload_time), created],
+        )
+    batch.add(statements.delete_by_day, [stamp, keys.day_bucket(record.upload_time), created])
+    # prediction_months_by_user keeps the month: other records may live in it, and an
+    # empty month only costs the history one empty page read.
+
+
+def _delete_now(
+    session: Session, statements: _Statements, record: PredictionRecord, stamp: int
+) -> None:
+    batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+    batch.is_idempotent = True
+    _add_deletes(batch, statements, record, stamp)
+    session.execute(batch)
 
 
 def statements_prepare() -> None:
@@ -250,10 +276,13 @@ def operation_apply(operation: Operation) -> PredictionRecord:
             + [stamp],
         )
     elif operation.kind == "feedback":
-        # Only the feedback cells, on the rows the stored record has: nothing when it is
-        # gone (a delete replayed before it), for an UPDATE would make a row of them alone.
+        # Only the feedback cells, on the rows the stored record has. When it is gone (a
+        # delete replayed before it) an UPDATE would make a row of the two cells alone, so
+        # none is sent; a delete at this operation's timestamp clears any that an earlier
+        # try of it left (a tombstone wins a tie) and nothing written after.
         first = _stored_upload_time(session, statements, record)
         if first is None:
+            _delete_now(session, statements, record, stamp)
             return record
         record = replace(record, upload_time=first)
         created = record.created
@@ -274,17 +303,13 @@ def operation_apply(operation: Operation) -> PredictionRecord:
         first = _stored_upload_time(session, statements, record)
         if first is not None:
             record = replace(record, upload_time=first)
-        created = record.created
-        batch.add(statements.delete_mnist1, [stamp, record.id])
-        if record.user_id is not None:
-            batch.add(
-                statements.delete_by_user,
-                [stamp, record.user_id, keys.month_bucket(record.upload_time), created],
-            )
-        batch.add(statements.delete_by_day, [stamp, keys.day_bucket(record.upload_time), created])
-        # prediction_months_by_user keeps the month: other records may live in it, and an
-        # empty month only costs the history one empty page read.
+        _add_deletes(batch, statements, record, stamp)
     session.execute(batch)
+    if operation.kind == "feedback" and _stored_upload_time(session, statements, record) is None:
+        # Deleted between the read above and the UPDATEs (an older delete applied late),
+        # which made rows of two cells: cleared the same way.
+        _delete_now(session, statements, record, stamp)
+        return record
     # After the rows, never batched with them: the admin's statistics of this day are
     # stale (issue 10, docs/DATA_MODEL.md "Admin"), unless the day is too recent for any
     # reader to have cached it (day_stats.day_stats_mark_needed). A failure here fails the

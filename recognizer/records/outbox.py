@@ -33,6 +33,11 @@ from recognizer.records.record import PredictionRecord
 logger = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1
+# Feedback operations' payloads. The site's code from before them replayed any kind but
+# "save" as a delete; it refuses this version instead (a ValueError: the row is set aside
+# as failed), so a drainer not yet upgraded, or a rollback, cannot delete those records.
+FEEDBACK_PAYLOAD_VERSION = 2
+_PAYLOAD_VERSIONS = (PAYLOAD_VERSION, FEEDBACK_PAYLOAD_VERSION)
 
 # PRAGMA user_version of an outbox file with this schema (1: before 'feedback').
 SCHEMA_VERSION = 2
@@ -81,8 +86,8 @@ class DrainReport:
 # --- The record as JSON --------------------------------------------------------------------
 
 
-def record_to_json(record: PredictionRecord) -> str:
-    data: dict[str, object] = {"v": PAYLOAD_VERSION}
+def record_to_json(record: PredictionRecord, *, version: int = PAYLOAD_VERSION) -> str:
+    data: dict[str, object] = {"v": version}
     for field in fields(record):
         value = getattr(record, field.name)
         if isinstance(value, uuid.UUID):
@@ -99,7 +104,7 @@ def record_to_json(record: PredictionRecord) -> str:
 
 def record_from_json(text: str) -> PredictionRecord:
     data = json.loads(text)
-    if data.pop("v", None) != PAYLOAD_VERSION:
+    if data.pop("v", None) not in _PAYLOAD_VERSIONS:
         raise ValueError("unknown outbox payload version")
 
     def when(value: str | None) -> datetime | None:
@@ -198,7 +203,12 @@ def outbox_put(*, operation: Operation) -> int:
                 operation.kind,
                 int(operation.revision),
                 operation.write_time,
-                record_to_json(operation.record),
+                record_to_json(
+                    operation.record,
+                    version=FEEDBACK_PAYLOAD_VERSION
+                    if operation.kind == "feedback"
+                    else PAYLOAD_VERSION,
+                ),
                 time.time(),
             ),
         )

@@ -503,3 +503,70 @@ def test_a_queued_answer_is_nobody_elses(django_user_model):
 
     with pytest.raises(PredictionNotFound):
         prediction_get(user=other, prediction_id=record.id)
+
+
+@cassandra
+def test_feedback_racing_a_delete_leaves_no_row_of_feedback_cells(monkeypatch):
+    # The feedback read the stored record, then a delete (older, applied late) removed it
+    # before the feedback's UPDATEs landed: those must not leave rows without an answer.
+    from recognizer.records import cql
+
+    record = a_record()
+    record_save(record=record)
+    record_delete(record=record)
+    stored_before_the_delete = iter([record.upload_time])
+    real = cql._stored_upload_time
+    monkeypatch.setattr(
+        cql,
+        "_stored_upload_time",
+        lambda *args: next(stored_before_the_delete, None) or real(*args),
+    )
+
+    cql.operation_apply(
+        Operation(
+            kind="feedback",
+            record=record.corrected(label=7, at=record.upload_time),
+            write_time=write_time_now(),
+        )
+    )
+
+    month = keys.month_bucket(record.upload_time)
+    assert rows("mnist1", "id = %s", record.id) == []
+    assert (
+        rows(
+            "predictions_by_user",
+            "user_id = %s AND month = %s AND created = %s",
+            record.user_id,
+            month,
+            record.created,
+        )
+        == []
+    )
+    assert (
+        rows(
+            "predictions_by_day",
+            "day = %s AND created = %s",
+            keys.day_bucket(record.upload_time),
+            record.created,
+        )
+        == []
+    )
+
+
+def test_a_queued_feedback_is_a_payload_that_code_before_feedback_refuses():
+    # That code replayed every kind but "save" as a delete, and refused unknown versions.
+    import json
+
+    from recognizer.records.outbox import _db
+
+    record = a_record()
+    outbox_put(operation=Operation(kind="save", record=record, write_time=1))
+    outbox_put(
+        operation=Operation(
+            kind="feedback", record=record.corrected(label=7, at=record.upload_time), write_time=2
+        )
+    )
+
+    versions = [json.loads(p)["v"] for (p,) in _db().execute("SELECT payload FROM outbox")]
+    assert versions == [1, 2]
+    assert [op.kind for op in outbox_pending_operations()] == ["save", "feedback"]
