@@ -229,19 +229,19 @@ def outbox_has_pending(*, record_id: uuid.UUID) -> bool:
     return row is not None
 
 
-def outbox_latest(*, record_id: uuid.UUID) -> Operation | None:
-    """The newest pending operation on this record, or None when nothing waits."""
+def outbox_pending_for(*, record_id: uuid.UUID) -> list[Operation]:
+    """The operations on this record still waiting, oldest first."""
     with _errors_as_outbox_error("read"):
-        row = (
+        rows = (
             _db()
             .execute(
                 "SELECT seq, kind, revision, write_time, payload FROM outbox "
-                "WHERE record_id = ? AND failed = 0 ORDER BY seq DESC LIMIT 1",
+                "WHERE record_id = ? AND failed = 0 ORDER BY seq",
                 (str(record_id),),
             )
-            .fetchone()
+            .fetchall()
         )
-    return None if row is None else _operation(row)
+    return [_operation(row) for row in rows]
 
 
 def outbox_status() -> OutboxStatus:

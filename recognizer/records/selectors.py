@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from django.core import signing
 
-from recognizer.records.outbox import OutboxError, outbox_latest
+from recognizer.records.outbox import OutboxError, outbox_pending_for
 from recognizer.records.query import cql_execute
 from recognizer.records.record import PredictionRecord
 
@@ -91,25 +91,28 @@ def _record(row: dict, *, user_id: int | None, username: str) -> PredictionRecor
 
 
 def record_get(*, user_id: int, username: str, prediction_id: uuid.UUID) -> PredictionRecord | None:
-    """The user's own record by id, from ``mnist1`` (the record of truth), or from the
-    outbox while its first save waits there (its answer was shown as kept); None when it is
-    missing *or another user's*, so that callers cannot tell the two apart."""
+    """The user's own record by id as they were last told of it: from ``mnist1`` (the record
+    of truth), unless operations on it still wait in the outbox (Cassandra had a hiccup), in
+    which case as the newest of them will leave it. None when it is missing, deleted *or
+    another user's*, so that callers cannot tell these apart."""
     row = cql_execute(_RECORD_BY_ID, (prediction_id,)).one()
-    if row is None:
-        return _queued_record(user_id=user_id, prediction_id=prediction_id)
-    if row["user_id"] != user_id:
+    if row is not None and row["user_id"] != user_id:
         return None
-    return _record(row, user_id=user_id, username=username)
-
-
-def _queued_record(*, user_id: int, prediction_id: uuid.UUID) -> PredictionRecord | None:
+    stored = None if row is None else _record(row, user_id=user_id, username=username)
     try:
-        waiting = outbox_latest(record_id=prediction_id)
+        waiting = outbox_pending_for(record_id=prediction_id)
     except OutboxError:
+        return stored
+    if not waiting:
+        return stored
+    newest = waiting[-1]
+    if newest.kind == "delete" or newest.record.user_id != user_id:
         return None
-    if waiting is None or waiting.kind == "delete" or waiting.record.user_id != user_id:
-        return None
-    return waiting.record
+    if newest.kind == "save" and newest.revision:
+        # Replayed, a new answer keeps the first save's time (and so its history row).
+        first = stored.upload_time if stored is not None else waiting[0].record.upload_time
+        return replace(newest.record, upload_time=first)
+    return newest.record
 
 
 def months_of(*, user_id: int, through: str | None = None) -> list[str]:

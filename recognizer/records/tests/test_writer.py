@@ -22,7 +22,7 @@ from recognizer.records.outbox import (
     record_to_json,
 )
 from recognizer.records.record import PredictionRecord
-from recognizer.records.writer import record_delete, record_save
+from recognizer.records.writer import record_delete, record_feedback, record_save
 
 cassandra = pytest.mark.django_db(databases=["default", "cassandra"])
 
@@ -412,15 +412,14 @@ def test_feedback_queued_behind_a_new_answer_keeps_the_new_answer(django_user_mo
 
 
 @cassandra
-def test_feedback_replayed_after_a_delete_brings_nothing_back(django_user_model):
-    from recognizer.history import prediction_feedback
-
-    user = django_user_model.objects.create_user(username="ada", password="a-long-password-1")
-    record = a_record(user_id=user.pk)
+def test_feedback_replayed_after_a_delete_brings_nothing_back():
+    # Queued behind a delete (e.g. given in another tab before the delete was known there).
+    record = a_record()
     record_save(record=record)
     outbox_put(operation=Operation(kind="delete", record=record, write_time=write_time_now()))
+    corrected = record.corrected(label=7, at=record.upload_time)
+    assert record_feedback(record=corrected).queued
 
-    prediction_feedback(user=user, prediction_id=record.id, label=7)
     outbox_drain()
 
     found = everywhere(record)
@@ -570,3 +569,43 @@ def test_a_queued_feedback_is_a_payload_that_code_before_feedback_refuses():
     versions = [json.loads(p)["v"] for (p,) in _db().execute("SELECT payload FROM outbox")]
     assert versions == [1, 2]
     assert [op.kind for op in outbox_pending_operations()] == ["save", "feedback"]
+
+
+@cassandra
+def test_reading_back_shows_the_answer_waiting_in_the_outbox_at_its_first_time(
+    django_user_model,
+):
+    # A new answer for a stored drawing waits in the outbox: the person sees that answer
+    # (as the replay will store it: at the first save's time, without the old feedback).
+    from recognizer.history import prediction_feedback, prediction_get
+
+    user = django_user_model.objects.create_user(username="ada", password="a-long-password-1")
+    first = a_record(user_id=user.pk, digits="7")
+    record_save(record=first)
+    prediction_feedback(user=user, prediction_id=first.id, label=7)
+    new_answer = replace(first, digits="4", upload_time=first.upload_time + timedelta(days=40))
+    outbox_put(
+        operation=Operation(
+            kind="save", record=new_answer, write_time=write_time_now(), revision=True
+        )
+    )
+
+    shown = prediction_get(user=user, prediction_id=first.id)
+    assert (shown.digits, shown.corrected_label) == ("4", None)
+    assert shown.upload_time == first.upload_time
+    answered = prediction_feedback(user=user, prediction_id=first.id, label=4)
+    assert (answered.digits, answered.corrected_label) == ("4", 4)
+    assert answered.upload_time == first.upload_time
+
+
+@cassandra
+def test_a_record_whose_delete_waits_in_the_outbox_is_not_found(django_user_model):
+    from recognizer.history import PredictionNotFound, prediction_get
+
+    user = django_user_model.objects.create_user(username="ada", password="a-long-password-1")
+    record = a_record(user_id=user.pk)
+    record_save(record=record)
+    outbox_put(operation=Operation(kind="delete", record=record, write_time=write_time_now()))
+
+    with pytest.raises(PredictionNotFound):
+        prediction_get(user=user, prediction_id=record.id)
