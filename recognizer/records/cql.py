@@ -190,9 +190,68 @@ def _stored_upload_time(
     return None if row is None or row["upload_time"] is None else _as_utc(row["upload_time"])
 
 
-def _add_deletes(
-    batch: BatchStatement, statements: _Statements, record: PredictionRecord, stamp: int
-) -> None:
+def _batch() -> BatchStatement:
+    batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+    # Repeating it writes the same cells with the same timestamps: the driver may retry it.
+    batch.is_idempotent = True
+    return batch
+
+
+def _save_batch(
+    session: Session, statements: _Statements, operation: Operation
+) -> tuple[PredictionRecord, BatchStatement]:
+    record = operation.record
+    stamp = operation.write_time
+    # A revision of a stored record is a new answer: it clears the old one's feedback.
+    # A first save (the page names every drawing, so most saves are "revisions" of
+    # nothing) writes no nulls: they would be tombstones on every prediction.
+    first = _stored_upload_time(session, statements, record) if operation.revision else None
+    if first is not None and first != _as_utc(record.upload_time):
+        record = replace(record, upload_time=first)
+    month = keys.month_bucket(record.upload_time)
+    created = record.created
+    data = _data(record, clear_feedback=first is not None)
+    batch = _batch()
+    batch.add(
+        statements.insert_mnist1,
+        [record.id, record.upload_time, _value(record.user_id), record.username] + data + [stamp],
+    )
+    if record.user_id is not None:
+        batch.add(
+            statements.insert_by_user,
+            [record.user_id, month, created, record.id, record.upload_time] + data + [stamp],
+        )
+        batch.add(statements.insert_month, [record.user_id, month, stamp])
+    batch.add(
+        statements.insert_by_day,
+        [
+            keys.day_bucket(record.upload_time),
+            created,
+            record.id,
+            record.upload_time,
+            _value(record.user_id),
+            record.username,
+        ]
+        + data
+        + [stamp],
+    )
+    return record, batch
+
+
+def _delete_batch(
+    session: Session, statements: _Statements, operation: Operation
+) -> tuple[PredictionRecord, BatchStatement]:
+    record = operation.record
+    # The index rows sit where the stored upload_time puts them; a record handed in with a
+    # later time (a revision) must not miss them.
+    first = _stored_upload_time(session, statements, record)
+    if first is not None:
+        record = replace(record, upload_time=first)
+    return record, _deletes(statements, record, operation.write_time)
+
+
+def _deletes(statements: _Statements, record: PredictionRecord, stamp: int) -> BatchStatement:
+    batch = _batch()
     created = record.created
     batch.add(statements.delete_mnist1, [stamp, record.id])
     if record.user_id is not None:
@@ -203,15 +262,39 @@ def _add_deletes(
     batch.add(statements.delete_by_day, [stamp, keys.day_bucket(record.upload_time), created])
     # prediction_months_by_user keeps the month: other records may live in it, and an
     # empty month only costs the history one empty page read.
+    return batch
 
 
-def _delete_now(
-    session: Session, statements: _Statements, record: PredictionRecord, stamp: int
-) -> None:
-    batch = BatchStatement(batch_type=BatchType.UNLOGGED)
-    batch.is_idempotent = True
-    _add_deletes(batch, statements, record, stamp)
+def _feedback_apply(
+    session: Session, statements: _Statements, operation: Operation
+) -> PredictionRecord | None:
+    """Only the feedback cells, on the rows the stored record has; None when it is gone.
+
+    An UPDATE of a record that is gone (a delete replayed before this, or applied between
+    the read and the UPDATEs) makes rows of the two cells alone. A delete at this
+    operation's own timestamp clears them (a tombstone wins a tie) and nothing written
+    after, so a record that is gone, before or after, gets that delete instead."""
+    stamp = operation.write_time
+    first = _stored_upload_time(session, statements, operation.record)
+    if first is None:
+        session.execute(_deletes(statements, operation.record, stamp))
+        return None
+    record = replace(operation.record, upload_time=first)
+    created = record.created
+    feedback = [record.corrected_label, record.corrected_at]
+    batch = _batch()
+    batch.add(statements.feedback_mnist1, [stamp, *feedback, record.id])
+    if record.user_id is not None:
+        month = keys.month_bucket(record.upload_time)
+        batch.add(statements.feedback_by_user, [stamp, *feedback, record.user_id, month, created])
+    batch.add(
+        statements.feedback_by_day, [stamp, *feedback, keys.day_bucket(record.upload_time), created]
+    )
     session.execute(batch)
+    if _stored_upload_time(session, statements, record) is None:
+        session.execute(_deletes(statements, record, stamp))
+        return None
+    return record
 
 
 def statements_prepare() -> None:
@@ -235,81 +318,14 @@ def operation_apply(operation: Operation) -> PredictionRecord:
     """
     session = cassandra_session()
     statements = _statements(session, cassandra_keyspace())
-    record = operation.record
-    stamp = operation.write_time
-    batch = BatchStatement(batch_type=BatchType.UNLOGGED)
-    # Repeating it writes the same cells with the same timestamps: the driver may retry it.
-    batch.is_idempotent = True
-    if operation.kind == "save":
-        # A revision of a stored record is a new answer: it clears the old one's feedback.
-        # A first save (the page names every drawing, so most saves are "revisions" of
-        # nothing) writes no nulls: they would be tombstones on every prediction.
-        first = _stored_upload_time(session, statements, record) if operation.revision else None
-        if first is not None and first != _as_utc(record.upload_time):
-            record = replace(record, upload_time=first)
-        month = keys.month_bucket(record.upload_time)
-        created = record.created
-        data = _data(record, clear_feedback=first is not None)
-        batch.add(
-            statements.insert_mnist1,
-            [record.id, record.upload_time, _value(record.user_id), record.username]
-            + data
-            + [stamp],
-        )
-        if record.user_id is not None:
-            batch.add(
-                statements.insert_by_user,
-                [record.user_id, month, created, record.id, record.upload_time] + data + [stamp],
-            )
-            batch.add(statements.insert_month, [record.user_id, month, stamp])
-        batch.add(
-            statements.insert_by_day,
-            [
-                keys.day_bucket(record.upload_time),
-                created,
-                record.id,
-                record.upload_time,
-                _value(record.user_id),
-                record.username,
-            ]
-            + data
-            + [stamp],
-        )
-    elif operation.kind == "feedback":
-        # Only the feedback cells, on the rows the stored record has. When it is gone (a
-        # delete replayed before it) an UPDATE would make a row of the two cells alone, so
-        # none is sent; a delete at this operation's timestamp clears any that an earlier
-        # try of it left (a tombstone wins a tie) and nothing written after.
-        first = _stored_upload_time(session, statements, record)
-        if first is None:
-            _delete_now(session, statements, record, stamp)
-            return record
-        record = replace(record, upload_time=first)
-        created = record.created
-        feedback = [record.corrected_label, record.corrected_at]
-        batch.add(statements.feedback_mnist1, [stamp, *feedback, record.id])
-        if record.user_id is not None:
-            month = keys.month_bucket(record.upload_time)
-            batch.add(
-                statements.feedback_by_user, [stamp, *feedback, record.user_id, month, created]
-            )
-        batch.add(
-            statements.feedback_by_day,
-            [stamp, *feedback, keys.day_bucket(record.upload_time), created],
-        )
-    else:  # delete
-        # The index rows sit where the stored upload_time puts them; a record handed in
-        # with a later time (a revision) must not miss them.
-        first = _stored_upload_time(session, statements, record)
-        if first is not None:
-            record = replace(record, upload_time=first)
-        _add_deletes(batch, statements, record, stamp)
-    session.execute(batch)
-    if operation.kind == "feedback" and _stored_upload_time(session, statements, record) is None:
-        # Deleted between the read above and the UPDATEs (an older delete applied late),
-        # which made rows of two cells: cleared the same way.
-        _delete_now(session, statements, record, stamp)
-        return record
+    if operation.kind == "feedback":
+        record = _feedback_apply(session, statements, operation)
+        if record is None:
+            return operation.record
+    else:
+        build = _save_batch if operation.kind == "save" else _delete_batch
+        record, batch = build(session, statements, operation)
+        session.execute(batch)
     # After the rows, never batched with them: the admin's statistics of this day are
     # stale (issue 10, docs/DATA_MODEL.md "Admin"), unless the day is too recent for any
     # reader to have cached it (day_stats.day_stats_mark_needed). A failure here fails the

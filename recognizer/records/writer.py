@@ -120,7 +120,7 @@ def record_save(*, record: PredictionRecord, revision: bool = False) -> SaveOutc
 def record_feedback(*, record: PredictionRecord) -> SaveOutcome:
     """Write ``record``'s feedback (``corrected_label``, ``corrected_at``) to the stored
     record's rows, and nothing else: a newer answer saved meanwhile, or still waiting in the
-    outbox, keeps its digits. Nothing is written when the record is gone by then."""
+    outbox, keeps its digits. Nothing of it is left when the record is gone by then."""
     return _apply_or_queue(Operation(kind="feedback", record=record, write_time=write_time_now()))
 
 
