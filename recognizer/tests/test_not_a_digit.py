@@ -39,7 +39,7 @@ def post(client, png: bytes):
     return client.post(URL, data=json.dumps(body), content_type="application/json")
 
 
-@pytest.mark.parametrize("name", ["A", "plus", "star"])
+@pytest.mark.parametrize("name", ["A", "plus", "star", "heart", "house"])
 def test_the_served_model_rejects_a_symbol(name):
     answer = get_recognizer().recognize(preprocessing.preprocess(symbol_png(name)))
     assert answer.not_a_digit
