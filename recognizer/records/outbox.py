@@ -194,6 +194,7 @@ def _errors_as_outbox_error(what: str) -> Iterator[None]:
 
 def outbox_put(*, operation: Operation) -> int:
     """Queue ``operation`` durably; returns its sequence number. Raises ``OutboxError``."""
+    version = FEEDBACK_PAYLOAD_VERSION if operation.kind == "feedback" else PAYLOAD_VERSION
     with _errors_as_outbox_error("write"):
         cursor = _db().execute(
             "INSERT INTO outbox (record_id, kind, revision, write_time, payload, queued_at) "
@@ -203,12 +204,7 @@ def outbox_put(*, operation: Operation) -> int:
                 operation.kind,
                 int(operation.revision),
                 operation.write_time,
-                record_to_json(
-                    operation.record,
-                    version=FEEDBACK_PAYLOAD_VERSION
-                    if operation.kind == "feedback"
-                    else PAYLOAD_VERSION,
-                ),
+                record_to_json(operation.record, version=version),
                 time.time(),
             ),
         )
