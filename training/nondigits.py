@@ -53,6 +53,24 @@ def _spiral(turns: float) -> list:
     ]
 
 
+def _sun() -> tuple:
+    """A circle and eight rays."""
+    rays = (
+        [[(0.5 + r * math.cos(a), 0.5 + r * math.sin(a)) for r in (0.32, 0.5)]]
+        for a in np.radians(np.arange(0, 360, 45))
+    )
+    return ([_arc(0.5, 0.5, 0.22, 0.22, 0, 360)], *rays)
+
+
+def _flower() -> tuple:
+    """A small centre, five petals drawn as one wavy loop around it, and a stem."""
+    petals = []
+    for a in np.linspace(0, 2 * math.pi, 61):
+        r = 0.1 + 0.22 * abs(math.sin(2.5 * a))
+        petals.append((0.5 + r * math.cos(a), 0.35 + r * math.sin(a)))
+    return ([_arc(0.5, 0.35, 0.08, 0.08, 0, 360)], [petals], [[(0.5, 0.67), (0.48, 1.0)]])
+
+
 # Stroke templates in the digits' format: strokes of segments, a box one unit tall.
 SYMBOLS: dict[str, tuple[Template, ...]] = {
     "A": (
@@ -194,20 +212,7 @@ SYMBOLS: dict[str, tuple[Template, ...]] = {
             ],
         ),
     ),
-    "sun": (
-        (
-            [_arc(0.5, 0.5, 0.22, 0.22, 0, 360)],
-            *(
-                [
-                    [
-                        (0.5 + 0.32 * math.cos(a), 0.5 + 0.32 * math.sin(a)),
-                        (0.5 + 0.5 * math.cos(a), 0.5 + 0.5 * math.sin(a)),
-                    ]
-                ]
-                for a in np.radians(np.arange(0, 360, 45))
-            ),
-        ),
-    ),
+    "sun": (_sun(),),
     "fish": (
         (
             [
@@ -231,21 +236,7 @@ SYMBOLS: dict[str, tuple[Template, ...]] = {
             [[(0.05, 1), (0.3, 0.65)], [(0.3, 0.65), (0.55, 1)]],
         ),
     ),
-    "flower": (
-        (
-            [_arc(0.5, 0.35, 0.08, 0.08, 0, 360)],
-            [
-                [
-                    (
-                        0.5 + (0.1 + 0.22 * abs(math.sin(2.5 * a))) * math.cos(a),
-                        0.35 + (0.1 + 0.22 * abs(math.sin(2.5 * a))) * math.sin(a),
-                    )
-                    for a in np.linspace(0, 2 * math.pi, 61)
-                ]
-            ],
-            [[(0.5, 0.67), (0.48, 1.0)]],
-        ),
-    ),
+    "flower": (_flower(),),
     "zigzag": (
         (
             [
