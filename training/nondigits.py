@@ -174,6 +174,31 @@ SYMBOLS: dict[str, tuple[Template, ...]] = {
         ),
     ),
     "triangle": (([[(0.5, 0), (0, 0.9)], [(0, 0.9), (1, 0.9)], [(1, 0.9), (0.5, 0)]],),),
+    # Wide boxes, diamonds and moons: closed outlines that read as 0 until trained on (a wide
+    # oval is left out on purpose: people write 0 that way too).
+    "rectangle": tuple(
+        ([[(0, 0), (w, 0)], [(w, 0), (w, 1)], [(w, 1), (0, 1)], [(0, 1), (0, 0)]],)
+        for w in (1.6, 2.2)
+    ),
+    "diamond": (
+        (
+            [
+                [(0.45, 0), (0.9, 0.5)],
+                [(0.9, 0.5), (0.45, 1)],
+                [(0.45, 1), (0, 0.5)],
+                [(0, 0.5), (0.45, 0)],
+            ],
+        ),
+    ),
+    "moon": (
+        (
+            [
+                _arc(0.5, 0.5, 0.5, 0.5, -60, -300)
+                + _arc(0.78, 0.5, 0.38, 0.45, 118, 242)[1:]
+                + [(0.75, 0.067)]
+            ],
+        ),
+    ),
     "star": (_star(),),
     "heart": (
         (

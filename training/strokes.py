@@ -71,6 +71,7 @@ TEMPLATES: dict[int, tuple[Template, ...]] = {
             [[(-0.2, 1.0), (0.2, 1.0)]],
         ),  # flag and base
         ([[(-0.26, 0.26), (-0.12, 0.13), (0.03, 0.0)], [(0.03, 0.0), (0.0, 1.0)]],),  # curved flag
+        ([[(-0.34, 0.4), (0.02, 0.0)], [(0.02, 0.0), (0.0, 1.0)]],),  # a long flag
     ),
     2: (
         (
@@ -218,6 +219,12 @@ TEMPLATES: dict[int, tuple[Template, ...]] = {
             [_arc(0.3, 0.23, 0.27, 0.23, -20, -380)],
             [[(0.57, 0.08), (0.55, 1.0)]],
         ),  # a loop, then the stem as a second stroke
+        (
+            [
+                _arc(0.36, 0.17, 0.17, 0.16, -15, -375)
+                + [(0.52, 0.35), (0.48, 0.62), (0.36, 0.88), (0.16, 1.0), (0.0, 0.92)],
+            ],
+        ),  # a small loop and a long tail curling back to the left
     ),
 }
 

@@ -506,7 +506,7 @@ def train(
     output: str | os.PathLike[str],
     augment: bool = True,
     force: bool = False,
-    arch: str = "ours",
+    arch: str = "deep",
     command: str | None = None,
     command_note: str | None = None,
     progress: ProgressFn | None = None,
