@@ -46,6 +46,21 @@ def test_the_served_model_rejects_a_symbol(name):
     assert answer.not_a_digit_score >= get_recognizer().not_a_digit_threshold
 
 
+@pytest.mark.parametrize("name", ["rectangle", "diamond", "moon"])
+def test_the_served_model_rejects_closed_shapes_wherever_they_are_drawn(name):
+    """Closed outlines read as a confident 0 once (a box, a diamond, a crescent moon): 20
+    drawings each, at any size and place, with the page's pens."""
+    rng = np.random.default_rng(5)
+    rejected = 0
+    for _ in range(20):
+        pen = float(rng.choice([10.0, 18.0, 28.0]))
+        template = SYMBOLS[name][rng.integers(len(SYMBOLS[name]))]
+        strokes = place_non_digit(_template_strokes(template, rng), rng, pen_width=pen)
+        png = render_strokes(strokes, pen_width=pen)
+        rejected += get_recognizer().recognize(preprocessing.preprocess(png)).not_a_digit
+    assert rejected >= 18
+
+
 def test_the_served_model_rejects_two_digits():
     assert get_recognizer().recognize(preprocessing.preprocess(twelve_png())).not_a_digit
 
