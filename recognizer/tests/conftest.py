@@ -48,16 +48,27 @@ def make_record():
     from recognizer.records.record import PredictionRecord
     from recognizer.records.writer import record_save
 
-    def make(user, *, when=None, digit=3, corrected_label=None, not_a_digit=False):
+    def make(
+        user,
+        *,
+        when=None,
+        digit=3,
+        corrected_label=None,
+        not_a_digit=False,
+        confidence=0.9,
+        unsure=False,
+    ):
         record = PredictionRecord(
             id=uuid.uuid4(),
             digits=str(digit),
             upload_time=when or datetime.now(UTC).replace(microsecond=0),
             user_id=user.pk,
             username=user.get_username(),
-            confidence=0.9,
-            unsure=False,
-            probabilities=tuple(0.9 if d == digit else 0.1 / 9 for d in range(10)),
+            confidence=confidence,
+            unsure=unsure,
+            probabilities=tuple(
+                confidence if d == digit else (1 - confidence) / 9 for d in range(10)
+            ),
             image=b"\x89PNG",
             model_version="test",
             source="api",

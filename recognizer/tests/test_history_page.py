@@ -7,6 +7,7 @@ import pytest
 
 from recognizer.records.stats import history_summary
 from recognizer.records.writer import record_save
+from recognizer.templatetags.confidence import percent
 
 pytestmark = pytest.mark.django_db(databases=["default", "cassandra"])
 
@@ -265,3 +266,23 @@ def test_predicting_an_old_drawing_again_refreshes_its_closed_months_summary(
     assert response.status_code == 200
     # The new answer dropped that drawing's feedback; the closed month says so.
     assert history_summary(user_id=user.pk, now=datetime.now(UTC)).judged == 1
+
+
+def test_confidence_reads_as_on_the_drawing_page(user, make_record, session_client):
+    """A network is never 100% sure: the page says ">99.9%", and so does history."""
+    make_record(user, digit=7, confidence=0.99997)
+    make_record(user, digit=4, confidence=0.625, unsure=True)
+
+    html = session_client.get("/history/").content.decode()
+
+    assert "&gt;99.9% sure" in html
+    assert "100% sure" not in html
+    assert "Not sure (62.5%)" in html
+
+
+@pytest.mark.parametrize(
+    ("probability", "text"),
+    [(0.99997, ">99.9%"), (0.9994, "99.9%"), (0.625, "62.5%"), (0.0004, "<0.1%"), (0.0, "<0.1%")],
+)
+def test_percent_never_rounds_to_certainty(probability, text):
+    assert percent(probability) == text
