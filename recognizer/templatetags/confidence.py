@@ -6,7 +6,7 @@ register = template.Library()
 
 
 @register.filter
-def percent(value: float) -> str:
+def confidence_percent(value: float) -> str:
     """A probability as a percentage with one decimal. A network is never 100% sure and
     rarely exactly 0%: say so rather than round to it."""
     p = float(value) * 100

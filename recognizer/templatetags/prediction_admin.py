@@ -1,8 +1,8 @@
 """Small presentation helpers for the admin's prediction pages."""
 
-import base64
-
 from django import template
+
+from recognizer import presenters
 
 register = template.Library()
 
@@ -38,9 +38,7 @@ def displayed(rows: list[dict]) -> list[dict]:
 @register.filter
 def png_data_url(image: bytes | None) -> str:
     """The stored 28x28 PNG inline, so a page of thumbnails is one request."""
-    if not image:
-        return ""
-    return "data:image/png;base64," + base64.b64encode(image).decode("ascii")
+    return presenters.png_data_url(image) or ""
 
 
 @register.filter

@@ -7,7 +7,7 @@ import pytest
 
 from recognizer.records.stats import history_summary
 from recognizer.records.writer import record_save
-from recognizer.templatetags.confidence import percent
+from recognizer.templatetags.confidence import confidence_percent
 
 pytestmark = pytest.mark.django_db(databases=["default", "cassandra"])
 
@@ -285,4 +285,4 @@ def test_confidence_reads_as_on_the_drawing_page(user, make_record, session_clie
     [(0.99997, ">99.9%"), (0.9994, "99.9%"), (0.625, "62.5%"), (0.0004, "<0.1%"), (0.0, "<0.1%")],
 )
 def test_percent_never_rounds_to_certainty(probability, text):
-    assert percent(probability) == text
+    assert confidence_percent(probability) == text
