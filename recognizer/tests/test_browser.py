@@ -418,6 +418,16 @@ def test_a_finger_draws_and_the_page_does_not_scroll(phone):
     assert answer == 7
 
 
+def test_on_a_phone_every_other_page_leads_back_to_drawing(phone, live_server):
+    """The drawing page hides its own nav link to keep the canvas large; elsewhere it shows."""
+    draw_link = phone.locator(".site-nav a.nav-draw")
+    expect(draw_link).to_be_hidden()
+    phone.goto(f"{live_server.url}/history/")
+    expect(draw_link).to_be_visible()
+    draw_link.click()
+    phone.wait_for_url(f"{live_server.url}/")
+
+
 def test_the_page_looks_right_and_logs_no_errors(page, phone, console_errors):
     """Screenshots for a person to look at: canvas_page.png and canvas_page_phone.png in the
     temporary directory (or in $BROWSER_SCREENSHOTS)."""
