@@ -67,7 +67,8 @@ class Tally:
     ) -> None:
         self.n += 1
         self.digits[digit] += 1
-        self.unsure += bool(unsure)
+        # "Not sure" is what the page said: a rejected drawing was "not a digit" instead.
+        self.unsure += bool(unsure) and not not_a_digit
         self.not_a_digit += bool(not_a_digit)
         if corrected_label is not None:
             self.feedback += 1

@@ -361,6 +361,17 @@ class TestStatistics:
         v1 = re.search(rf'data-model-version="{V1}">(.*?)</section>', page, re.S).group(1)
         assert '<strong class="stat-not-a-digit">50.0%</strong>not a digit (2)' in v1
 
+    def test_not_sure_counts_only_answers_the_page_called_not_sure(self, staff_client, ada):
+        # The page says "That doesn't look like a digit" for a rejected drawing, however low
+        # the network's digit confidence; only a digit answer can be "Not sure".
+        saved_record(user=ada, digit=4, when=at(DAY2, 9), unsure=True, not_a_digit=True)
+        saved_record(user=ada, digit=9, when=at(DAY2, 10), unsure=True)
+        saved_record(user=ada, digit=2, when=at(DAY3, 11))
+        saved_record(user=ada, digit=5, when=at(DAY3, 12))
+        page = staff_client.get("/admin/prediction-statistics/", RANGE).content.decode()
+        v1 = re.search(rf'data-model-version="{V1}">(.*?)</section>', page, re.S).group(1)
+        assert '<strong class="stat-unsure">25.0%</strong>not sure (1)' in v1
+
     def test_a_rejected_drawing_labelled_with_the_guess_is_not_an_agreement(
         self, staff_client, ada
     ):
