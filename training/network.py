@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 ARCHITECTURES = ("ours", "deep", "seed")
+# What `train_mnist` trains and the site serves.
+DEFAULT_ARCH = "deep"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class AugmentConfig:
     elastic_probability: float = 0.5
 
 
-def build_model(arch: str = "ours", *, classes: int = 10, name: str | None = None) -> Any:
+def build_model(arch: str = DEFAULT_ARCH, *, classes: int = 10, name: str | None = None) -> Any:
     """An uncompiled Keras model: (N, 28, 28, 1) float32 in [0, 1] -> (N, classes) probabilities.
 
     With 11 classes the last is "not a digit"; :func:`digit_model` makes the served ten-way model

@@ -46,6 +46,7 @@ from recognizer.inference import convert_model_to_tflite
 from recognizer.model_files import file_sha256, report_path, tflite_path
 from training.data import MnistData, load_mnist
 from training.network import (
+    DEFAULT_ARCH,
     AugmentConfig,
     augment_batch,
     build_model,
@@ -506,7 +507,7 @@ def train(
     output: str | os.PathLike[str],
     augment: bool = True,
     force: bool = False,
-    arch: str = "deep",
+    arch: str = DEFAULT_ARCH,
     command: str | None = None,
     command_note: str | None = None,
     progress: ProgressFn | None = None,

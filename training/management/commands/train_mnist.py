@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from training.data import DataError
-from training.network import ARCHITECTURES, AugmentConfig
+from training.network import ARCHITECTURES, DEFAULT_ARCH, AugmentConfig
 from training.trainer import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_EPOCHS,
@@ -96,7 +96,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--arch",
             choices=ARCHITECTURES,
-            default="deep",
+            default=DEFAULT_ARCH,
             help="network: deep (default: two 3x3 convolutions per stage); ours (one 5x5 per "
             "stage, 2.5x cheaper, served until 2026-12-06; docs/DRAWN_DIGITS.md); or the 2019 "
             "seed's, for comparison",
