@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from recognizer import preprocessing
 from training.strokes import CANVAS_SIDE, Stroke, _warp, place_strokes, render_strokes
@@ -40,6 +40,12 @@ BLOB_FACTOR = 2.5  # ink deeper than this many half stroke widths is a filled lo
 # shorter than TINY_DRAWING (then nothing is dropped: better a speck than no stroke at all).
 SPECK = 0.5
 TINY_DRAWING = 1.5
+# Ink the traced strokes leave uncovered is traced too when it is bigger than this many squares
+# of the writer's half pen width; its strokes when longer than LOST_STROKE_LENGTH (MNIST pixels),
+# joined to the old strokes when their ends are within JOIN_DISTANCE half pen widths of them.
+LOST_INK_AREA = 1.5
+LOST_STROKE_LENGTH = 0.7
+JOIN_DISTANCE = 1.5
 
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
@@ -55,11 +61,7 @@ def skeleton(image: np.ndarray, *, upsample: int = UPSAMPLE) -> np.ndarray:
     from scipy.ndimage import distance_transform_edt
     from skimage.morphology import skeletonize
 
-    height, width = image.shape
-    big = Image.fromarray(image).resize(
-        (width * upsample, height * upsample), Image.Resampling.BILINEAR
-    )
-    mask = np.asarray(big) >= THRESHOLD * 255
+    mask = ink(image, upsample=upsample)
     # A loop that the writer's pen filled in (a 9 or a 6 written small and bold) thins to a line,
     # and the digit is lost. Where the ink is far thicker than its strokes, open a hole, so the
     # centre line goes round it as the writer's pen did.
@@ -70,6 +72,90 @@ def skeleton(image: np.ndarray, *, upsample: int = UPSAMPLE) -> np.ndarray:
         if core.any():
             mask = mask & ~(distance_transform_edt(~core) <= 0.5 * half_width)
     return skeletonize(mask)
+
+
+def ink(image: np.ndarray, *, upsample: int = UPSAMPLE) -> np.ndarray:
+    """Where a uint8 white-on-black digit has ink, ``upsample`` times finer than the image."""
+    height, width = image.shape
+    big = Image.fromarray(image).resize(
+        (width * upsample, height * upsample), Image.Resampling.BILINEAR
+    )
+    return np.asarray(big) >= THRESHOLD * 255
+
+
+def half_stroke_width(mask: np.ndarray) -> float:
+    """The writer's pen: the median depth of the ink along its centre line (mask pixels)."""
+    from scipy.ndimage import distance_transform_edt
+    from skimage.morphology import skeletonize
+
+    if not mask.any():
+        return 1.0
+    return max(float(np.median(distance_transform_edt(mask)[skeletonize(mask)])), 1.0)
+
+
+def _pen_cover(
+    strokes: list[np.ndarray], half_width: float, shape: tuple[int, int], upsample: int
+) -> np.ndarray:
+    """The fine pixels a round pen of ``half_width`` (fine pixels) inks along ``strokes``."""
+    canvas = Image.new("1", (shape[1], shape[0]), 0)
+    draw = ImageDraw.Draw(canvas)
+    for stroke in strokes:
+        points = [((x + 0.5) * upsample - 0.5, (y + 0.5) * upsample - 0.5) for x, y in stroke]
+        if len(points) > 1:
+            draw.line(points, fill=1, width=max(1, round(2 * half_width)), joint="curve")
+        for x, y in (points[0], points[-1]):
+            draw.ellipse([x - half_width, y - half_width, x + half_width, y + half_width], fill=1)
+    return np.asarray(canvas, dtype=bool)
+
+
+def ink_coverage(
+    image: np.ndarray, strokes: list[np.ndarray], *, upsample: int = UPSAMPLE
+) -> float:
+    """The share of a digit's ink that ``strokes`` cover, drawn with the writer's own pen."""
+    mask = ink(image, upsample=upsample)
+    if not mask.any():
+        return 1.0
+    cover = _pen_cover(strokes, half_stroke_width(mask), mask.shape, upsample)
+    return float((mask & cover).sum() / mask.sum())
+
+
+def recover_lost_ink(
+    image: np.ndarray, strokes: list[np.ndarray], *, upsample: int = UPSAMPLE
+) -> list[np.ndarray]:
+    """``strokes`` and new ones for the ink they leave uncovered.
+
+    Thinning loses what is wider than it is long: a loop the pen filled in becomes one line
+    down its middle, a bold stroke's short arm (the top of a 3) a stub the spur rule drops.
+    Drawn with the writer's own pen, the strokes then leave that ink uncovered. Each uncovered
+    region bigger than ``LOST_INK_AREA`` pen squares is traced too, and each new stroke joined
+    to the old ones where it ends next to them: the sides of a filled loop come back as the two
+    halves of a loop, an arm as an arm."""
+    from scipy.ndimage import binary_erosion, label
+    from skimage.morphology import skeletonize
+
+    if not strokes:
+        return strokes
+    mask = ink(image, upsample=upsample)
+    half_width = half_stroke_width(mask)
+    lost = binary_erosion(mask & ~_pen_cover(strokes, half_width, mask.shape, upsample))
+    regions, count = label(lost)
+    points = np.vstack(strokes)
+    added = []
+    for region in range(1, count + 1):
+        where = regions == region
+        if where.sum() < LOST_INK_AREA * half_width**2:
+            continue
+        for stroke in trace_skeleton(skeletonize(where), upsample=upsample):
+            if _length(stroke) < LOST_STROKE_LENGTH:
+                continue
+            for end in (0, -1):
+                gaps = np.hypot(*(points - stroke[end]).T)
+                nearest = int(np.argmin(gaps))
+                if gaps[nearest] * upsample <= JOIN_DISTANCE * half_width + 1:
+                    joint = points[nearest][None]
+                    stroke = np.vstack([joint, stroke] if end == 0 else [stroke, joint])
+            added.append(stroke)
+    return strokes + added
 
 
 def _adjacency(pixels: set[tuple[int, int]]) -> dict[tuple[int, int], list[tuple[int, int]]]:
@@ -159,7 +245,7 @@ def trace_skeleton(skel: np.ndarray, *, upsample: int = UPSAMPLE) -> list[np.nda
 
 def image_strokes(image: np.ndarray) -> list[np.ndarray]:
     """The strokes of a uint8 (28, 28) MNIST digit, as (n, 2) x-y polylines in image pixels."""
-    return trace_skeleton(skeleton(image))
+    return recover_lost_ink(image, trace_skeleton(skeleton(image)))
 
 
 @dataclass(frozen=True)

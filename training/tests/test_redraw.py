@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from recognizer import preprocessing
 from training.drawings import non_digit_drawings, redrawn_digits
 from training.nondigits import HELD_OUT, SYMBOLS, non_digit_strokes
-from training.redraw import image_strokes, redraw_strokes, render_for_model, trace_skeleton
+from training.redraw import (
+    image_strokes,
+    ink_coverage,
+    redraw_strokes,
+    render_for_model,
+    trace_skeleton,
+)
 from training.strokes import drawn_digit_png
 
 
@@ -48,6 +55,31 @@ def test_a_redrawn_digit_keeps_its_shape():
         # Same digit, same place: the ink of the two overlaps far more than chance.
         a, b = image > 80, redrawn > 80
         assert (a & b).sum() / (a | b).sum() > 0.35, digit
+
+
+def bold_nine() -> np.ndarray:
+    """A 9 written small with a bold pen: its loop is filled in, so it thins to a line."""
+    image = Image.new("L", (28, 28), 0)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([9, 4, 19, 14], fill=255)
+    draw.line([(18, 9), (17, 24)], fill=255, width=4)
+    return np.asarray(image)
+
+
+def test_a_loop_the_pen_filled_in_is_redrawn_as_a_loop():
+    image = bold_nine()
+    strokes = image_strokes(image)
+    points = np.vstack(strokes)
+    across = points[(points[:, 1] > 7) & (points[:, 1] < 11), 0]  # the loop's middle rows
+    # The pen goes down both sides of the loop, as the writer's did, not only down its middle.
+    assert across.min() < 11 and across.max() > 17, sorted(across.round(1))
+    assert ink_coverage(image, strokes) > 0.9
+
+
+def test_traced_strokes_cover_the_ink_of_real_looking_digits():
+    for digit in range(10):
+        image = mnist_like(digit)
+        assert ink_coverage(image, image_strokes(image)) > 0.8, digit
 
 
 def test_redrawing_follows_the_seed():
