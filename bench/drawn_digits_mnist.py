@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
             f"(`{recognizer.model_version[:12]}`), {elapsed:.0f} s for the digits.",
             "",
             "MNIST's test digits are never trained on. Each one is skeletonised, traced into pen "
-            "strokes and redrawn on the 280x280 canvas with a round pen (`training.redraw`; "
+            "strokes (ink that thinning loses, a loop the pen filled in, traced too) and "
+            "redrawn on the 280x280 canvas with a round pen (`training.redraw`; "
             "the page's 18 px pen for 60%, 10 px and 28 px for 20% each), 45 to 250 px tall "
             "(at least four pens tall), centred or anywhere, slanted, slightly warped, at device "
             "pixel ratio 1 or 2, then sent through the site's preprocessing and served model. "

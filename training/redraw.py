@@ -9,7 +9,9 @@ shape and moves it into the canvas's domain:
 2. the skeleton is traced into polylines (:func:`trace_skeleton`): pixels with other than two
    neighbours are the ends and junctions, the runs between them are strokes, closed loops are
    strokes too; short spurs that thinning leaves at thick ends and corners are dropped, and every
-   polyline is smoothed;
+   polyline is smoothed; ink the strokes leave uncovered when drawn with the writer's own pen
+   (a loop the pen filled in, a bold stroke's short arm) is traced too
+   (:func:`recover_lost_ink`);
 3. the strokes are bent by a smooth elastic warp, slanted, rotated and placed on the 280x280
    canvas at a random size and place (:func:`training.strokes.place_strokes`), sampled like
    pointer events, rendered with the canvas's round pen at a random width and device-pixel
