@@ -57,22 +57,18 @@ MIN_PENS_TALL = 4.0
 PENS = (10.0, 14.0, 18.0, 18.0, 18.0, 24.0, 28.0)
 
 
-def skeleton(image: np.ndarray, *, upsample: int = UPSAMPLE) -> np.ndarray:
-    """The one-pixel centre line of a uint8 (28, 28) white-on-black digit, ``upsample`` times
-    finer than the image."""
+def skeleton(mask: np.ndarray, depth: np.ndarray, half_width: float) -> np.ndarray:
+    """The one-pixel centre line of the ink ``mask`` (its ``depth``: distance to the paper;
+    ``half_width``: :func:`_median_depth`)."""
     from scipy.ndimage import distance_transform_edt
     from skimage.morphology import skeletonize
 
-    mask = ink(image, upsample=upsample)
     # A loop that the writer's pen filled in (a 9 or a 6 written small and bold) thins to a line,
     # and the digit is lost. Where the ink is far thicker than its strokes, open a hole, so the
     # centre line goes round it as the writer's pen did.
-    depth = distance_transform_edt(mask)
-    if mask.any():
-        half_width = float(np.median(depth[skeletonize(mask)]))
-        core = depth > BLOB_FACTOR * max(half_width, 1.0)
-        if core.any():
-            mask = mask & ~(distance_transform_edt(~core) <= 0.5 * half_width)
+    core = depth > BLOB_FACTOR * max(half_width, 1.0)
+    if core.any():
+        mask = mask & ~(distance_transform_edt(~core) <= 0.5 * half_width)
     return skeletonize(mask)
 
 
@@ -85,14 +81,19 @@ def ink(image: np.ndarray, *, upsample: int = UPSAMPLE) -> np.ndarray:
     return np.asarray(big) >= THRESHOLD * 255
 
 
-def half_stroke_width(mask: np.ndarray) -> float:
-    """The writer's pen: the median depth of the ink along its centre line (mask pixels)."""
-    from scipy.ndimage import distance_transform_edt
+def _median_depth(mask: np.ndarray, depth: np.ndarray) -> float:
+    """The writer's half pen width: the median depth of the ink along its centre line (fine
+    pixels), 0 without ink."""
     from skimage.morphology import skeletonize
 
-    if not mask.any():
-        return 1.0
-    return max(float(np.median(distance_transform_edt(mask)[skeletonize(mask)])), 1.0)
+    return float(np.median(depth[skeletonize(mask)])) if mask.any() else 0.0
+
+
+def half_stroke_width(mask: np.ndarray) -> float:
+    """The writer's half pen width in fine pixels, at least one."""
+    from scipy.ndimage import distance_transform_edt
+
+    return max(_median_depth(mask, distance_transform_edt(mask)), 1.0)
 
 
 def _pen_cover(
@@ -122,9 +123,10 @@ def ink_coverage(
 
 
 def recover_lost_ink(
-    image: np.ndarray, strokes: list[np.ndarray], *, upsample: int = UPSAMPLE
+    mask: np.ndarray, strokes: list[np.ndarray], *, half_width: float, upsample: int = UPSAMPLE
 ) -> list[np.ndarray]:
-    """``strokes`` and new ones for the ink they leave uncovered.
+    """``strokes`` and new ones for the ink of ``mask`` they leave uncovered, drawn with a pen
+    of ``half_width`` fine pixels.
 
     Thinning loses what is wider than it is long: a loop the pen filled in becomes one line
     down its middle, a bold stroke's short arm (the top of a 3) a stub the spur rule drops.
@@ -137,8 +139,6 @@ def recover_lost_ink(
 
     if not strokes:
         return strokes
-    mask = ink(image, upsample=upsample)
-    half_width = half_stroke_width(mask)
     lost = binary_erosion(mask & ~_pen_cover(strokes, half_width, mask.shape, upsample))
     regions, count = label(lost)
     points = np.vstack(strokes)
@@ -247,7 +247,13 @@ def trace_skeleton(skel: np.ndarray, *, upsample: int = UPSAMPLE) -> list[np.nda
 
 def image_strokes(image: np.ndarray) -> list[np.ndarray]:
     """The strokes of a uint8 (28, 28) MNIST digit, as (n, 2) x-y polylines in image pixels."""
-    return recover_lost_ink(image, trace_skeleton(skeleton(image)))
+    from scipy.ndimage import distance_transform_edt
+
+    mask = ink(image)
+    depth = distance_transform_edt(mask)
+    median = _median_depth(mask, depth)  # thinning and recovering share the writer's pen
+    strokes = trace_skeleton(skeleton(mask, depth, median))
+    return recover_lost_ink(mask, strokes, half_width=max(median, 1.0))
 
 
 @dataclass(frozen=True)
