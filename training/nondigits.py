@@ -225,8 +225,8 @@ SYMBOLS: dict[str, tuple[Template, ...]] = {
             [[(-0.08, 0.45), (0.4, 0)], [(0.4, 0), (0.88, 0.45)]],
         ),
     ),
-    # Doodles held out (HELD_OUT below): closed outlines like the cloud read as 0 unless the
-    # network learns otherwise, so these measure how far the heart and the house carry.
+    # A closed outline of bumps with a flat bottom: held out until 2026-12-06, when the
+    # served model still read it as a confident 0 more than half the time.
     "cloud": (
         (
             [
@@ -237,6 +237,8 @@ SYMBOLS: dict[str, tuple[Template, ...]] = {
             ],
         ),
     ),
+    # Doodles held out (HELD_OUT below): closed outlines read as 0 unless the network learns
+    # otherwise, so these measure how far the trained shapes carry.
     "sun": (_sun(),),
     "fish": (
         (
@@ -262,6 +264,23 @@ SYMBOLS: dict[str, tuple[Template, ...]] = {
         ),
     ),
     "flower": (_flower(),),
+    "lightning": (([[(0.6, 0), (0.15, 0.55), (0.55, 0.5), (0.2, 1)]],),),
+    "pine tree": (
+        (
+            [
+                [(0.5, 0), (0.15, 0.42), (0.35, 0.42), (0.05, 0.8), (0.95, 0.8)],
+                [(0.95, 0.8), (0.65, 0.42), (0.85, 0.42), (0.5, 0)],
+            ],
+            [[(0.44, 0.8), (0.44, 1)]],
+            [[(0.56, 0.8), (0.56, 1)]],
+        ),
+    ),
+    "umbrella": (
+        (
+            [_arc(0.5, 0.45, 0.5, 0.45, 180, 360) + [(0.0, 0.45)]],
+            [[(0.5, 0.0), (0.5, 0.9)] + _arc(0.42, 0.9, 0.08, 0.1, 0, 180)],
+        ),
+    ),
     "zigzag": (
         (
             [
@@ -281,7 +300,10 @@ SYMBOLS: dict[str, tuple[Template, ...]] = {
 }
 
 # Never trained on: the benchmark's check of how far rejection carries.
-HELD_OUT = ("V", "W", "m", "at", "cloud", "sun", "fish", "envelope", "stick figure", "flower")
+HELD_OUT = (
+    *("V", "W", "m", "at", "sun", "fish", "envelope", "stick figure", "flower"),
+    *("lightning", "pine tree", "umbrella"),
+)
 
 FAMILIES = ("symbol", "scribble", "several digits")
 

@@ -46,10 +46,10 @@ def test_the_served_model_rejects_a_symbol(name):
     assert answer.not_a_digit_score >= get_recognizer().not_a_digit_threshold
 
 
-@pytest.mark.parametrize("name", ["rectangle", "diamond", "moon"])
+@pytest.mark.parametrize("name", ["rectangle", "diamond", "moon", "cloud"])
 def test_the_served_model_rejects_closed_shapes_wherever_they_are_drawn(name):
-    """Closed outlines read as a confident 0 once (a box, a diamond, a crescent moon): 20
-    drawings each, at any size and place, with the page's pens."""
+    """Closed outlines read as a confident 0 once (a box, a diamond, a crescent moon, a
+    cloud): 20 drawings each, at any size and place, with the page's pens."""
     rng = np.random.default_rng(5)
     rejected = 0
     for _ in range(20):
