@@ -11,6 +11,10 @@ file, one keyspace and one staff token. Then, alternating and swapping the order
    Cassandra's CPU ms per answered 200, p50/p99, and new ``mnist1`` rows against the 200s;
 2. ``--serial`` drawings one at a time: the ``Server-Timing`` stages and the round trip.
 
+Both are sent the drawings as the page uploads them; ``--base-canvas`` sends the base whole
+280x280 canvases instead (what the page uploaded before it scaled big drawings down), so
+``--base HEAD --base-canvas`` measures the upload itself on the same code.
+
 Absolute rates mean little on a shared machine; the CPU per answer of the two, measured
 through the same minutes, is the figure to compare. Nothing is written to docs/.
 """
@@ -34,7 +38,7 @@ from bench.docs import percentile
 from bench.load import Design, find_vegeta, first_prediction, run_step, server_time, write_targets
 from bench.site import KEYSPACE, ROOT, bench_environment, cassandra_host
 from bench.site import gunicorn as gunicorn_server
-from training.strokes import drawn_digit_png
+from training.strokes import drawn_digit, render_strokes, upload_png
 
 
 def export_revision(revision: str) -> Path:
@@ -62,17 +66,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--serial", type=int, default=200, help="requests one at a time, each")
     parser.add_argument("--port", type=int, default=8600, help="this and the next port")
+    parser.add_argument(
+        "--base-canvas", action="store_true", help="send the base whole 280x280 canvases"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= 10 or not 1 <= args.seconds <= 60 or not 1 <= args.rate <= 500:
         raise SystemExit("--rounds 1..10, --seconds 1..60 and --rate 1..500 keep the run bounded")
     vegeta = find_vegeta()
     trees = {"base": export_revision(args.base), "head": ROOT}
     rng = np.random.default_rng(11)
-    pngs = [drawn_digit_png(i % 10, rng, scale=1.0) for i in range(100)]
-    bodies = [
-        json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
-        for png in pngs
-    ]
+    drawn = [drawn_digit(i % 10, rng) for i in range(100)]
+    bodies = {
+        name: [
+            json.dumps(
+                {"image": "data:image/png;base64," + base64.b64encode(png).decode()}
+            ).encode()
+            for png in (
+                [render_strokes(s) for s in drawn]
+                if name == "base" and args.base_canvas
+                else [upload_png(s) for s in drawn]
+            )
+        ]
+        for name in trees
+    }
     with ExitStack() as stack:
         bench = stack.enter_context(bench_environment(keyspace=KEYSPACE))
         from cassandra.cluster import Cluster
@@ -105,10 +121,10 @@ def main(argv: list[str] | None = None) -> int:
                     ready_path=None, name=f"ab-{name}", cwd=tree,
                 )
             )  # fmt: skip
-            first_prediction(design, bodies[0])
+            first_prediction(design, bodies[name][0])
             design.targets = bench.workdir / f"targets-ab-{name}.jsonl"
             write_targets(
-                design.targets, f"{design.server.url}/api/v1/predict", bodies, design.headers
+                design.targets, f"{design.server.url}/api/v1/predict", bodies[name], design.headers
             )
             designs.append(design)
 
@@ -130,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
         print(f"Serial: {args.serial} requests to each, alternating...", flush=True)
-        serial = [bodies[i % len(bodies)] for i in range(args.serial)]
-        timing = server_time(designs, serial, pngs[:1], pngs[:1])["designs"]
+        serial = {
+            name: [sent[i % len(sent)] for i in range(args.serial)] for name, sent in bodies.items()
+        }
+        timing = server_time(designs, serial, {})["designs"]
 
     print(f"\nA/B at {args.rate:g}/s, {args.rounds} x {args.seconds:g} s each (medians of rounds):")
     print(f"{'':>6} {'workers ms/ans':>15} {'Cassandra ms/ans':>17} {'p50 ms':>8} {'p99 ms':>8}")

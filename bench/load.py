@@ -17,7 +17,7 @@ calls ``model.predict`` and runs one un-prepared INSERT.
 2. Server time: drawings sent one at a time, the designs taking turns in blocks of 50; the site's
    stages come from its ``Server-Timing`` header, and decoding is split from the geometry
    in-process.
-3. Load: vegeta sends real drawn digits (280x280 PNG data URLs, as the page uploads them) in an
+3. Load: vegeta sends real drawn digits (PNG data URLs, as the page uploads them) in an
    OPEN loop at fixed rates - requests leave on schedule whether or not earlier ones were
    answered, so a slow server cannot slow the clock and hide its tail. The rate climbs until the
    design saturates (under 90% of the offered rate answered 200, over 1% errors, or p99 over
@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
+import io
 import json
 import os
 import re
@@ -53,6 +54,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from bench import image_limits
 from bench.docs import percentile, write_section
@@ -66,7 +68,8 @@ from bench.site import (
     cassandra_host,
 )
 from bench.site import gunicorn as gunicorn_server
-from training.strokes import drawn_digit_png
+from recognizer.preprocessing import UPLOAD_INK_SIDE
+from training.strokes import drawn_digit, render_strokes, upload_png
 
 MODEL = ROOT / "recognizer" / "ml" / "mnist_cnn.keras"
 VEGETA_VERSION = "v12.13.0"
@@ -428,7 +431,7 @@ def first_prediction(design: Design, body: bytes, deadline_s: float = 120) -> No
 
 
 def server_time(
-    designs: list[Design], bodies: list[bytes], pngs: list[bytes], pngs_2x: list[bytes]
+    designs: list[Design], bodies: dict[str, list[bytes]], drawings: dict[str, list[bytes]]
 ) -> dict:
     """Requests one at a time; stages from Server-Timing. The designs take turns in blocks of
     ``SERIAL_BLOCK`` drawings, with a pause between blocks: taking turns request by request,
@@ -438,7 +441,8 @@ def server_time(
 
     results: dict[str, dict[str, list[float]]] = {d.name: {"round_trip": []} for d in designs}
     connections = {d.name: None for d in designs}
-    for first in range(0, len(bodies), SERIAL_BLOCK):
+    count = min(len(sent) for sent in bodies.values())
+    for first in range(0, count, SERIAL_BLOCK):
         for design in designs:
             assert design.server is not None
             time.sleep(SERIAL_PAUSE_S)
@@ -447,7 +451,7 @@ def server_time(
                 connections[design.name].close()
                 connections[design.name] = None
             url = design.server.url + ("/api/v1/predict" if design.is_site else "/")
-            for body in bodies[first : first + SERIAL_BLOCK]:
+            for body in bodies[design.name][first : first + SERIAL_BLOCK]:
                 started = time.perf_counter()
                 status, headers, _, connections[design.name] = post(
                     url, body, design.headers, connections[design.name]
@@ -465,12 +469,12 @@ def server_time(
                         results[design.name].setdefault(name, []).append(float(duration))
                         total += float(duration)
                     results[design.name].setdefault("server total", []).append(total)
-        done = min(first + SERIAL_BLOCK, len(bodies))
-        print(f"  server time: {done}/{len(bodies)} drawings", flush=True)
+        done = min(first + SERIAL_BLOCK, count)
+        print(f"  server time: {done}/{count} drawings", flush=True)
     # Decoding against geometry, in this process on the same drawings (not in Server-Timing).
     split: dict[str, list[float]] = {}
-    for label, drawings in (("as sent", pngs), ("a 560x560 (2x) bitmap", pngs_2x)):
-        for png in drawings * 2:
+    for label, pngs in drawings.items():
+        for png in pngs * 2:
             t0 = time.perf_counter()
             page = preprocessing.page_from_image(preprocessing.decode_image(png))
             t1 = time.perf_counter()
@@ -692,6 +696,21 @@ def machine_line(steps: list[Step]) -> str:
     )
 
 
+def sent_as(args: argparse.Namespace, *, short: bool = False) -> str:
+    """What the benchmark posts: the page's uploads, or (``--canvas-scale``) whole canvases."""
+    if args.canvas_scale is not None:
+        side = round(280 * args.canvas_scale)
+        return f"{side}x{side} PNG" if short else f"drawn digits as whole {side}x{side} canvases"
+    sides = sorted(args.upload_sides)
+    span = f"{sides[0]}-{sides[-1]} px, median {sides[len(sides) // 2]}"
+    if short:
+        return f"PNG as the page uploads it, {span}"
+    return (
+        "drawn digits as the page uploads them (PNG data URLs: the canvas scaled down whole "
+        f"until the ink is at most {UPLOAD_INK_SIDE} px across, {span} a side)"
+    )
+
+
 def command_of(args: argparse.Namespace) -> str:
     return "python -m bench.load " + " ".join(args.argv) if args.argv else "make bench"
 
@@ -731,9 +750,8 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
         f"{primary.worker_class}"
         + (f" x {primary.threads} threads" if primary.worker_class == "gthread" else "")
         + "), the same model file, the local single-node Cassandra, and vegeta "
-        f"{VEGETA_VERSION} on the same 2 cores sending {280 * args.canvas_scale:.0f}x"
-        f"{280 * args.canvas_scale:.0f} drawn digits (PNG data URLs; the page uploads 280x280 "
-        "whatever the screen) in an open loop at fixed rates, "
+        f"{VEGETA_VERSION} on the same 2 cores sending {sent_as(args)} in an open loop at "
+        "fixed rates, "
         f"{args.step_seconds:g} s a step (longer for a slow design, so that a step holds at least "
         f"{MIN_REQUESTS_PER_STEP} requests), steps alternating between the designs. "
         "The seed's design (`bench/seed_app.py`): per request, write the PNG to disk, resize "
@@ -785,7 +803,7 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
     serving = [
         f"Measured {time.strftime('%Y-%m-%d', time.gmtime(started))} with `{command}`: "
         f"{len(timing['designs'][primary.name]['round_trip'])} drawn digits "
-        f"({280 * args.canvas_scale:.0f}x{280 * args.canvas_scale:.0f} PNG) "
+        f"({sent_as(args, short=True)}) "
         f"sent one at a time, the designs taking turns in blocks of {SERIAL_BLOCK} after a "
         f"{SERIAL_PAUSE_S:g} s pause (taking turns request by request, the site's server time "
         "came out twice what it is alone: the seed's TensorFlow process was still busy on the "
@@ -870,8 +888,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--canvas-scale",
         type=float,
-        default=1.0,
-        help="drawings at 280 px times this (the page uploads 280 px whatever the screen)",
+        default=None,
+        help="send the whole canvas at 280 px times this, not the page's upload (which scales "
+        "a big drawing down to the ink preprocessing uses)",
     )
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8600")))
     parser.add_argument("--no-docs", action="store_true", help="print, but do not write docs/")
@@ -885,7 +904,12 @@ def main(argv: list[str] | None = None) -> int:
     vegeta = find_vegeta()
 
     rng = np.random.default_rng(11)
-    pngs = [drawn_digit_png(i % 10, rng, scale=args.canvas_scale) for i in range(args.drawings)]
+    drawn = [drawn_digit(i % 10, rng) for i in range(args.drawings)]
+    if args.canvas_scale is None:
+        pngs = [upload_png(strokes) for strokes in drawn]
+    else:
+        pngs = [render_strokes(strokes, scale=args.canvas_scale) for strokes in drawn]
+    args.upload_sides = [Image.open(io.BytesIO(png)).width for png in pngs]
     bodies = [
         json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
         for png in pngs
@@ -956,8 +980,12 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         serial_bodies = [bodies[i % len(bodies)] for i in range(args.serial)]
-        pngs_2x = [drawn_digit_png(i % 10, rng, scale=2.0) for i in range(50)]
-        timing = server_time(designs, serial_bodies, pngs, pngs_2x)
+        canvases = {
+            "as sent": pngs,
+            "the whole 280x280 canvas": [render_strokes(strokes) for strokes in drawn[:50]],
+            "a 560x560 (2x) canvas": [render_strokes(s, scale=2.0) for s in drawn[:50]],
+        }
+        timing = server_time(designs, {d.name: serial_bodies for d in designs}, canvases)
 
         # 3. The open-loop ladders.
         print("Load: open-loop steps, alternating designs...", flush=True)

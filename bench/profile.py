@@ -25,7 +25,7 @@ import numpy as np
 
 from bench.load import cassandra_pids, cpu_seconds, find_vegeta, write_targets
 from bench.site import KEYSPACE, ROOT, bench_environment, gunicorn
-from training.strokes import drawn_digit_png
+from training.strokes import drawn_digit, render_strokes, upload_png
 
 
 def py_spy() -> str:
@@ -102,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         help="only the Cassandra node's threads: py-spy's own CPU makes the node's thread "
         "pools spin less, so its figures differ with py-spy running",
     )
-    parser.add_argument("--canvas-scale", type=float, default=1.0, help="x 280 px drawings")
+    parser.add_argument(
+        "--canvas-scale",
+        type=float,
+        default=None,
+        help="send whole canvases of 280 px times this, not the page's uploads",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.seconds <= 120 or not 1 <= args.rate <= 1000:
         raise SystemExit("--seconds 1..120 and --rate 1..1000 keep the run bounded")
@@ -111,14 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(11)
+    drawn = [drawn_digit(i % 10, rng) for i in range(100)]
+    pngs = [
+        upload_png(s) if args.canvas_scale is None else render_strokes(s, scale=args.canvas_scale)
+        for s in drawn
+    ]
     bodies = [
-        json.dumps(
-            {
-                "image": "data:image/png;base64,"
-                + base64.b64encode(drawn_digit_png(i % 10, rng, scale=args.canvas_scale)).decode()
-            }
-        ).encode()
-        for i in range(100)
+        json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
+        for png in pngs
     ]
     with (
         bench_environment(keyspace=KEYSPACE) as bench,

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from recognizer import history as history_services
+from recognizer import preprocessing
 from recognizer.api import csv_response
 from recognizer.db import CASSANDRA_ERRORS, cassandra_ping
 from recognizer.inference import ModelUnavailable, get_recognizer
@@ -28,7 +29,8 @@ from recognizer.services import now_utc
 @login_required
 @require_GET
 def canvas(request: HttpRequest) -> HttpResponse:
-    return render(request, "recognizer/canvas.html")
+    # The page scales a big drawing down to the ink that preprocessing uses before uploading.
+    return render(request, "recognizer/canvas.html", {"upload_ink": preprocessing.UPLOAD_INK_SIDE})
 
 
 @login_required

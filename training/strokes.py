@@ -23,6 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
+from recognizer.preprocessing import UPLOAD_INK_SIDE
+
 __all__ = [
     "CANVAS_SIDE",
     "TEMPLATES",
@@ -32,6 +34,8 @@ __all__ = [
     "drawn_digit_png",
     "place_strokes",
     "render_strokes",
+    "upload_png",
+    "upload_side",
     "variant_count",
 ]
 
@@ -497,3 +501,20 @@ def drawn_digit_png(
     """``drawn_digit`` rendered by ``render_strokes`` on a 280x280 canvas (times ``scale``)."""
     strokes = drawn_digit(digit, rng, pen_width=pen_width, **kwargs)  # type: ignore[arg-type]
     return render_strokes(strokes, pen_width=pen_width, scale=scale)
+
+
+def upload_side(
+    strokes: Sequence[Sequence[Point]], *, pen_width: float = 18.0, canvas: int = CANVAS_SIDE
+) -> int:
+    """The side of what the page uploads for ``strokes`` (static/js/canvas.js, ``uploadImage``):
+    the whole canvas, scaled down until the ink, pen included, is at most ``UPLOAD_INK_SIDE``
+    pixels across; never more than the canvas's own 280."""
+    points = np.array([point for stroke in strokes for point in stroke], dtype=float)
+    extent = float((points.max(axis=0) - points.min(axis=0)).max()) + pen_width
+    return min(canvas, round(UPLOAD_INK_SIDE * canvas / extent))
+
+
+def upload_png(strokes: Sequence[Sequence[Point]], *, pen_width: float = 18.0) -> bytes:
+    """``strokes`` as the page uploads them: rendered at ``upload_side``, whatever the screen."""
+    side = upload_side(strokes, pen_width=pen_width)
+    return render_strokes(strokes, pen_width=pen_width, scale=side / CANVAS_SIDE)

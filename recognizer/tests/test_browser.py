@@ -22,6 +22,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from recognizer.preprocessing import UPLOAD_INK_SIDE
 from recognizer.records.tables import Prediction
 from recognizer.services import prediction_id_for
 from recognizer.tests.browser import (
@@ -31,7 +32,7 @@ from recognizer.tests.browser import (
     draw_with_mouse,
     thin,
 )
-from training.strokes import CANVAS_SIDE, drawn_digit
+from training.strokes import CANVAS_SIDE, drawn_digit, upload_side
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "cassandra"]),
@@ -43,6 +44,7 @@ PASSWORD = "a-long-password-1"
 DESKTOP = {"width": 1000, "height": 760}
 PHONE = {"width": 390, "height": 844}
 MOUSE_SPACING = 12.0  # CSS px between mouse positions; page.mouse.move(steps=2) halves it
+PAGE_PEN = 0.065 * CANVAS_SIDE  # the pen of static/js/canvas.js (PEN_SHARE) in CSS px
 # A model answer takes well under a second; the first one also loads the model.
 ANSWER_TIMEOUT_MS = 20_000
 
@@ -440,11 +442,12 @@ def test_the_page_looks_right_and_logs_no_errors(page, phone, console_errors):
     assert console_errors == []
 
 
-def test_a_hidpi_screen_uploads_280_pixels_and_is_recognised(
+def test_a_hidpi_screen_uploads_only_the_pixels_preprocessing_uses_and_is_recognised(
     browser, live_server, painter, console_errors
 ):
-    # The model can use no more than a 280 px drawing holds; a 2x screen's 560 px bitmap would
-    # cost the server four times the decoding (docs/PERFORMANCE.md, "Profile").
+    # Preprocessing uses the ink fitted into a box UPLOAD_INK_SIDE pixels across; a 2x screen's
+    # 560 px bitmap of a big drawing would cost the server many times the decoding
+    # (docs/PERFORMANCE.md, "Profile"). The whole canvas is scaled, margins and all.
     page = open_page(browser, console_errors, viewport=DESKTOP, device_scale_factor=2)
     log_in(page, live_server)
     instant_off(page)
@@ -453,10 +456,15 @@ def test_a_hidpi_screen_uploads_280_pixels_and_is_recognised(
         "request",
         lambda request: sent.append(request.post_data_json) if "/api/" in request.url else None,
     )
-    draw_with_mouse(page, strokes_for(4, seed=15, size=170, center=(150, 130)))
+    strokes = strokes_for(4, seed=15, size=170, center=(150, 130))
+    draw_with_mouse(page, strokes)
     answer, _ = predict_and_read(page)
     assert page.evaluate("document.getElementById('canvas').width") == 560
     upload = Image.open(io.BytesIO(base64.b64decode(sent[-1]["image"].partition(",")[2])))
-    assert upload.size == (280, 280)
+    assert upload.width == upload.height
+    assert abs(upload.width - upload_side(strokes, pen_width=PAGE_PEN)) <= 2
+    alpha = np.asarray(upload.getchannel("A")) > 127  # at least half covered
+    ink = max(np.ptp(np.flatnonzero(alpha.any(axis=1))), np.ptp(np.flatnonzero(alpha.any(axis=0))))
+    assert UPLOAD_INK_SIDE - 4 <= ink + 1 <= UPLOAD_INK_SIDE + 1
     assert answer == 4
     page.context.close()

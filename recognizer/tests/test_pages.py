@@ -1,5 +1,6 @@
 import pytest
 
+from recognizer import preprocessing
 from recognizer.inference import ModelUnavailable, Recognizer
 
 
@@ -15,6 +16,12 @@ def test_the_canvas_page_has_the_stable_hooks(session_client):
     for hook in ('id="canvas"', 'id="predict"', 'id="clear"', 'id="result"'):
         assert hook in html
     assert 'data-predict-url="/api/v1/predict"' in html
+
+
+@pytest.mark.django_db
+def test_the_canvas_page_tells_its_script_how_much_ink_preprocessing_uses(session_client):
+    html = session_client.get("/").content.decode()
+    assert f'data-upload-ink="{preprocessing.UPLOAD_INK_SIDE}"' in html
 
 
 @pytest.mark.django_db

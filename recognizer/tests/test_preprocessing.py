@@ -18,6 +18,8 @@ from training.strokes import (
     drawn_digit,
     drawn_digit_png,
     render_strokes,
+    upload_png,
+    upload_side,
     variant_count,
 )
 
@@ -166,6 +168,38 @@ def test_a_hidpi_canvas_gives_the_same_picture(reference):
     hidpi = render_strokes(STROKES, pen_width=18.0, scale=2.0)
     assert Image.open(io.BytesIO(hidpi)).size == (560, 560)
     assert np.abs(pp.preprocess(hidpi) - reference).mean() < 0.02
+
+
+# --- what the page uploads (static/js/canvas.js, uploadImage) ------------------------------------
+
+
+def ink_side(png: bytes) -> int:
+    alpha = np.asarray(Image.open(io.BytesIO(png)).getchannel("A")) > 127  # at least half covered
+    rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+    return int(max(rows[-1] - rows[0], cols[-1] - cols[0])) + 1
+
+
+def test_a_big_drawing_is_uploaded_scaled_down_to_the_ink_preprocessing_uses():
+    strokes = drawn_digit(5, np.random.default_rng(2), size=220, center=(140, 140))
+    upload = upload_png(strokes)
+    side = Image.open(io.BytesIO(upload)).size[0]
+    assert side == upload_side(strokes) < 200
+    assert pp.UPLOAD_INK_SIDE - 3 <= ink_side(upload) <= pp.UPLOAD_INK_SIDE + 1
+    full = pp.preprocess(render_strokes(strokes, pen_width=18.0))
+    assert np.abs(pp.preprocess(upload) - full).mean() < 0.02
+
+
+def test_a_small_drawing_is_uploaded_as_the_canvas_is():
+    strokes = drawn_digit(5, np.random.default_rng(2), size=60, center=(200, 90))
+    assert upload_side(strokes) == 280
+    assert upload_png(strokes) == render_strokes(strokes, pen_width=18.0)
+
+
+def test_an_uploaded_dot_is_still_only_a_dot():
+    # The page scales the whole canvas, margins and all, so rules that look at the ink's share
+    # of the page see the same drawing.
+    with pytest.raises(pp.NothingDrawn, match="dot"):
+        pp.preprocess(upload_png([[(140.0, 140.0)]]))
 
 
 # --- nothing drawn -------------------------------------------------------------------------------

@@ -38,9 +38,12 @@
   const INSTANT_KEY = 'mnistsite.instant';
   const IDLE_MESSAGE = 'Draw a digit, then press Predict.';
   const THINKING = 'Thinking…';
-  // The model sees a 20x20 box, so a 280 px upload holds all it can use; a 2x or 3x screen's
-  // bitmap would cost the server 4-9 times the decoding (docs/PERFORMANCE.md, "Profile").
+  // The model sees a 20x20 box, so the page never uploads more than a 280 px copy (a 2x or 3x
+  // screen's bitmap would cost the server 4-9 times the decoding), and a big drawing is scaled
+  // down further, until its ink is UPLOAD_INK pixels across: the box preprocessing works in,
+  // with some to spare, as the server names it (docs/PERFORMANCE.md, "Profile").
   const UPLOAD_SIDE = 280;
+  const UPLOAD_INK = Number(root.dataset.uploadInk) || UPLOAD_SIDE;
 
   // Each stroke is an array of [x, y] in 0..1 of the canvas side.
   const strokes = [];
@@ -73,13 +76,30 @@
     redraw();
   }
 
+  // The ink's bounding box, pen included, as a share of the canvas side.
+  function inkExtent() {
+    let low = [Infinity, Infinity];
+    let high = [-Infinity, -Infinity];
+    for (const stroke of strokes) {
+      for (const [x, y] of stroke) {
+        low = [Math.min(low[0], x), Math.min(low[1], y)];
+        high = [Math.max(high[0], x), Math.max(high[1], y)];
+      }
+    }
+    return Math.max(high[0] - low[0], high[1] - low[1], 0) + PEN_SHARE;
+  }
+
+  // The whole canvas, scaled down so that the ink is at most UPLOAD_INK pixels across (and the
+  // upload at most UPLOAD_SIDE): the server's rules that look at the ink's share of the page
+  // (a dot, a blank) see the same drawing at any scale.
   function uploadImage() {
-    if (canvas.width <= UPLOAD_SIDE) {
+    const target = Math.min(UPLOAD_SIDE, Math.round(UPLOAD_INK / inkExtent()));
+    if (canvas.width <= target) {
       return canvas.toDataURL('image/png');
     }
     const copy = document.createElement('canvas');
-    copy.width = UPLOAD_SIDE;
-    copy.height = Math.round((UPLOAD_SIDE * canvas.height) / canvas.width);
+    copy.width = target;
+    copy.height = Math.round((target * canvas.height) / canvas.width);
     const copyCtx = copy.getContext('2d');
     copyCtx.imageSmoothingQuality = 'high';
     copyCtx.drawImage(canvas, 0, 0, copy.width, copy.height);
