@@ -30,6 +30,7 @@ from playwright.sync_api import sync_playwright
 
 from bench.docs import write_section
 from bench.site import USERNAME, running_site
+from recognizer.preprocessing import UPLOAD_INK_SIDE
 from recognizer.tests.browser import CHROMIUM, CHROMIUM_ARGS, draw_with_mouse, thin
 from training import nondigits
 from training.data import load_mnist
@@ -169,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
             f"Measured {time.strftime('%Y-%m-%d')} with `python -m bench.drawn_digits_browser "
             f"--set {args.set} --count {args.count} --seed {args.seed}` ({elapsed:.0f} s): "
             f"headless Chromium (Debian's) draws each {what} with the mouse on the page at "
-            "device-pixel ratio 2, presses Predict and reads `#result[data-digit]` and its "
-            "text; the site runs under gunicorn with the local Cassandra.",
+            "device-pixel ratio 2, presses Predict (the page uploads the drawing scaled down "
+            f"until its ink is {UPLOAD_INK_SIDE} px across, docs/PERFORMANCE.md, "
+            '"Profile", 1b) and reads `#result[data-digit]` and its text; the site runs under '
+            "gunicorn with the local Cassandra.",
             "",
             f"| drawings | {verdict} |",
             "| --- | --- |",

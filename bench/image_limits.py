@@ -66,7 +66,7 @@ def cases() -> dict[str, bytes]:
             quality=95,
             progressive=True,
         ),
-        "a 280x280 canvas drawing (what the page sends)": _encode(
+        "a 280x280 canvas drawing (the most the page sends)": _encode(
             _draw(Image.new("RGBA", (280, 280), (0, 0, 0, 0)), (0, 0, 0, 255)), "PNG"
         ),
         "RGBA PNG, 2048x1952 (refused: 16 MB decoded)": _encode(
