@@ -981,7 +981,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         serial_bodies = [bodies[i % len(bodies)] for i in range(args.serial)]
         canvases = {
-            "as sent": pngs,
+            "as sent": pngs[:50],
             "the whole 280x280 canvas": [render_strokes(strokes) for strokes in drawn[:50]],
             "a 560x560 (2x) canvas": [render_strokes(s, scale=2.0) for s in drawn[:50]],
         }
