@@ -22,9 +22,7 @@ through the same minutes, is the figure to compare. Nothing is written to docs/.
 from __future__ import annotations
 
 import argparse
-import base64
 import io
-import json
 import statistics
 import subprocess
 import sys
@@ -35,7 +33,15 @@ from pathlib import Path
 import numpy as np
 
 from bench.docs import percentile
-from bench.load import Design, find_vegeta, first_prediction, run_step, server_time, write_targets
+from bench.load import (
+    Design,
+    find_vegeta,
+    first_prediction,
+    predict_body,
+    run_step,
+    server_time,
+    write_targets,
+)
 from bench.site import KEYSPACE, ROOT, bench_environment, cassandra_host
 from bench.site import gunicorn as gunicorn_server
 from training.strokes import drawn_digit, render_strokes, upload_png
@@ -76,19 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     trees = {"base": export_revision(args.base), "head": ROOT}
     rng = np.random.default_rng(11)
     drawn = [drawn_digit(i % 10, rng) for i in range(100)]
-    bodies = {
-        name: [
-            json.dumps(
-                {"image": "data:image/png;base64," + base64.b64encode(png).decode()}
-            ).encode()
-            for png in (
-                [render_strokes(s) for s in drawn]
-                if name == "base" and args.base_canvas
-                else [upload_png(s) for s in drawn]
-            )
-        ]
-        for name in trees
-    }
+    uploads = [predict_body(upload_png(s)) for s in drawn]
+    base = [predict_body(render_strokes(s)) for s in drawn] if args.base_canvas else uploads
+    bodies = {"base": base, "head": uploads}
     with ExitStack() as stack:
         bench = stack.enter_context(bench_environment(keyspace=KEYSPACE))
         from cassandra.cluster import Cluster

@@ -402,6 +402,11 @@ def post(url: str, body: bytes, headers: dict[str, str], connection=None):
     return response.status, dict(response.getheaders()), payload, connection
 
 
+def predict_body(png: bytes) -> bytes:
+    """The JSON the page posts to /api/v1/predict for a drawing."""
+    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
+
+
 def first_prediction(design: Design, body: bytes, deadline_s: float = 120) -> None:
     """Seconds from launching gunicorn to the first answered prediction, polling every 20 ms."""
     assert design.server is not None
@@ -910,10 +915,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         pngs = [render_strokes(strokes, scale=args.canvas_scale) for strokes in drawn]
     args.upload_sides = [Image.open(io.BytesIO(png)).width for png in pngs]
-    bodies = [
-        json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
-        for png in pngs
-    ]
+    bodies = [predict_body(png) for png in pngs]
     names = [name.strip() for name in args.designs.split(",") if name.strip()]
     if not any(name.startswith("site") for name in names):
         raise SystemExit("--designs needs at least one site design")

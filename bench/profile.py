@@ -12,9 +12,7 @@ request stages, commit log, JIT compiler, garbage collector), from /proc.
 from __future__ import annotations
 
 import argparse
-import base64
 import collections
-import json
 import re
 import subprocess
 import sys
@@ -23,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.load import cassandra_pids, cpu_seconds, find_vegeta, write_targets
+from bench.load import cassandra_pids, cpu_seconds, find_vegeta, predict_body, write_targets
 from bench.site import KEYSPACE, ROOT, bench_environment, gunicorn
 from training.strokes import drawn_digit, render_strokes, upload_png
 
@@ -121,10 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         upload_png(s) if args.canvas_scale is None else render_strokes(s, scale=args.canvas_scale)
         for s in drawn
     ]
-    bodies = [
-        json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
-        for png in pngs
-    ]
+    bodies = [predict_body(png) for png in pngs]
     with (
         bench_environment(keyspace=KEYSPACE) as bench,
         gunicorn("mnistsite.wsgi", port=args.port, env=bench.env, ready_path="/readyz") as server,

@@ -4,6 +4,7 @@ import io
 import struct
 import zlib
 
+import numpy as np
 from PIL import Image
 
 
@@ -26,3 +27,10 @@ def png_declaring(width: int, height: int) -> bytes:
         + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
         + png_chunk(b"IEND", b"")
     )
+
+
+def ink_side(png: bytes) -> int:
+    """The longer side of a canvas PNG's ink, counting pixels at least half covered."""
+    alpha = np.asarray(Image.open(io.BytesIO(png)).getchannel("A")) > 127
+    rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+    return int(max(rows[-1] - rows[0], cols[-1] - cols[0])) + 1

@@ -32,6 +32,7 @@ from recognizer.tests.browser import (
     draw_with_mouse,
     thin,
 )
+from recognizer.tests.images import ink_side
 from training.strokes import CANVAS_SIDE, drawn_digit, upload_side
 
 pytestmark = [
@@ -44,7 +45,6 @@ PASSWORD = "a-long-password-1"
 DESKTOP = {"width": 1000, "height": 760}
 PHONE = {"width": 390, "height": 844}
 MOUSE_SPACING = 12.0  # CSS px between mouse positions; page.mouse.move(steps=2) halves it
-PAGE_PEN = 0.065 * CANVAS_SIDE  # the pen of static/js/canvas.js (PEN_SHARE) in CSS px
 # A model answer takes well under a second; the first one also loads the model.
 ANSWER_TIMEOUT_MS = 20_000
 
@@ -460,11 +460,10 @@ def test_a_hidpi_screen_uploads_only_the_pixels_preprocessing_uses_and_is_recogn
     draw_with_mouse(page, strokes)
     answer, _ = predict_and_read(page)
     assert page.evaluate("document.getElementById('canvas').width") == 560
-    upload = Image.open(io.BytesIO(base64.b64decode(sent[-1]["image"].partition(",")[2])))
+    png = base64.b64decode(sent[-1]["image"].partition(",")[2])
+    upload = Image.open(io.BytesIO(png))
     assert upload.width == upload.height
-    assert abs(upload.width - upload_side(strokes, pen_width=PAGE_PEN)) <= 2
-    alpha = np.asarray(upload.getchannel("A")) > 127  # at least half covered
-    ink = max(np.ptp(np.flatnonzero(alpha.any(axis=1))), np.ptp(np.flatnonzero(alpha.any(axis=0))))
-    assert UPLOAD_INK_SIDE - 4 <= ink + 1 <= UPLOAD_INK_SIDE + 1
+    assert abs(upload.width - upload_side(strokes)) <= 2
+    assert UPLOAD_INK_SIDE - 4 <= ink_side(png) <= UPLOAD_INK_SIDE + 1
     assert answer == 4
     page.context.close()

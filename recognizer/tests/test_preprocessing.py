@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFile, features
 
 from recognizer import preprocessing as pp
-from recognizer.tests.images import png_bytes, png_chunk, png_declaring
+from recognizer.tests.images import ink_side, png_bytes, png_chunk, png_declaring
 from training.strokes import (
     TEMPLATES,
     drawn_digit,
@@ -171,12 +171,6 @@ def test_a_hidpi_canvas_gives_the_same_picture(reference):
 
 
 # --- what the page uploads (static/js/canvas.js, uploadImage) ------------------------------------
-
-
-def ink_side(png: bytes) -> int:
-    alpha = np.asarray(Image.open(io.BytesIO(png)).getchannel("A")) > 127  # at least half covered
-    rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
-    return int(max(rows[-1] - rows[0], cols[-1] - cols[0])) + 1
 
 
 def test_a_big_drawing_is_uploaded_scaled_down_to_the_ink_preprocessing_uses():
