@@ -78,15 +78,13 @@
 
   // The ink's bounding box, pen included, as a share of the canvas side.
   function inkExtent() {
-    let low = [Infinity, Infinity];
-    let high = [-Infinity, -Infinity];
-    for (const stroke of strokes) {
-      for (const [x, y] of stroke) {
-        low = [Math.min(low[0], x), Math.min(low[1], y)];
-        high = [Math.max(high[0], x), Math.max(high[1], y)];
-      }
-    }
-    return Math.max(high[0] - low[0], high[1] - low[1], 0) + PEN_SHARE;
+    const points = strokes.flat();
+    const xs = points.map((point) => point[0]);
+    const ys = points.map((point) => point[1]);
+    const across = points.length
+      ? Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys))
+      : 0;
+    return across + PEN_SHARE;
   }
 
   // The whole canvas, scaled down so that the ink is at most UPLOAD_INK pixels across (and the
