@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -318,11 +318,14 @@ def redraw_images(
     images: np.ndarray,
     *,
     seed: int | list[int],
+    resample: Callable[[list[Stroke]], list[Stroke]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Every uint8 (28, 28) image of ``images`` redrawn on the canvas and preprocessed, in order.
 
-    A digit whose traced strokes come out empty (a blank image) is returned as it was."""
+    ``resample`` may change each drawing's strokes before they are rendered (its own random
+    stream, so the drawings are placed as without it). A digit whose traced strokes come out
+    empty (a blank image) is returned as it was."""
     rng = np.random.default_rng(seed)
     out = np.empty_like(images)
     for index, image in enumerate(images):
@@ -330,8 +333,11 @@ def redraw_images(
         if not strokes:
             out[index] = image
             continue
+        drawing = redraw_strokes(strokes, rng)
+        if resample is not None:
+            drawing = replace(drawing, strokes=resample(drawing.strokes))
         try:
-            out[index] = render_for_model(redraw_strokes(strokes, rng))
+            out[index] = render_for_model(drawing)
         except preprocessing.ImageError:
             out[index] = image
         if progress is not None and (index + 1) % 2000 == 0:

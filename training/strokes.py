@@ -32,6 +32,7 @@ __all__ = [
     "Stroke",
     "drawn_digit",
     "drawn_digit_png",
+    "page_curve",
     "place_strokes",
     "render_strokes",
     "upload_png",
@@ -316,6 +317,43 @@ def _tremor(xy: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarr
             phase = rng.uniform(0, 2 * math.pi)
             out[:, axis] += rng.normal(0.0, amount) * np.sin(2 * math.pi * s / wavelength + phase)
     return out
+
+
+def resample(stroke: Sequence[Point] | np.ndarray, spacing: float) -> np.ndarray:
+    """The stroke's points every ``spacing`` canvas pixels along it, both ends kept."""
+    xy = np.asarray(stroke, dtype=float)
+    s = _arc_length(xy)
+    if len(xy) < 2 or s[-1] < 1e-6:
+        return xy[:1]
+    at = np.linspace(0.0, s[-1], max(2, round(s[-1] / spacing) + 1))
+    return np.column_stack([np.interp(at, s, xy[:, 0]), np.interp(at, s, xy[:, 1])])
+
+
+def page_curve(events: Sequence[Point] | np.ndarray, *, step: float = 3.0) -> Stroke:
+    """The line ``static/js/canvas.js`` draws through a finished stroke's pointer events.
+
+    Quadratic curves through the midpoints (event i-1 is the control point of the piece that
+    ends halfway to event i), then a straight piece to the last event; sampled about every
+    ``step`` canvas pixels. Events far apart (a fast stroke without coalesced events, a
+    replayed recording) come out as the page draws them, rounded at each event.
+    """
+    xy = np.asarray(events, dtype=float)
+    if len(xy) < 3:
+        return [(float(x), float(y)) for x, y in xy]
+    out = [xy[:1]]
+    for i in range(1, len(xy)):
+        start = xy[0] if i == 1 else (xy[i - 2] + xy[i - 1]) / 2
+        control, end = xy[i - 1], (xy[i - 1] + xy[i]) / 2
+        # The curve moves at most twice its longer leg per unit of t.
+        count = max(
+            1, math.ceil(2 * max(math.dist(start, control), math.dist(control, end)) / step)
+        )
+        t = np.linspace(0.0, 1.0, count + 1)[1:, None]
+        out.append((1 - t) ** 2 * start + 2 * (1 - t) * t * control + t**2 * end)
+    start, end = (xy[-2] + xy[-1]) / 2, xy[-1]
+    t = np.linspace(0.0, 1.0, max(1, math.ceil(math.dist(start, end) / step)) + 1)[1:, None]
+    out.append(start + t * (end - start))
+    return [(float(x), float(y)) for x, y in np.vstack(out)]
 
 
 def _pointer_events(xy: np.ndarray, rng: np.random.Generator, spacing: float) -> np.ndarray:

@@ -71,6 +71,9 @@ DIGIT_REJECT_RATE = 0.0025
 DEFAULT_DRAWN_SHARE = 0.2
 DEFAULT_REDRAWN_SHARE = 0.5
 DEFAULT_NON_DIGIT_SHARE = 0.2
+# Of each kind of training drawing, the share drawn from sparse pointer events
+# (``training.drawings.sparse_sampler``; docs/DRAWN_DIGITS.md, "Sparse pointer events").
+DEFAULT_SPARSE_SHARE = 0.3
 # Validation drawings: this many of MNIST's validation digits redrawn, and non-digits.
 VALIDATION_REDRAWN = 5000
 VALIDATION_NON_DIGITS = 2000
@@ -310,6 +313,8 @@ class TrainingSet:
     y_val: np.ndarray
     val_kinds: np.ndarray  # "mnist", "redrawn" or "non-digit" for each validation image
     counts: dict[str, int]
+    # Of each kind of training drawing, the share drawn from sparse pointer events.
+    sparse_share: float = 0.0
 
 
 def build_training_set(
@@ -320,6 +325,7 @@ def build_training_set(
     drawn: int,
     redrawn: int,
     non_digits: int,
+    sparse: float = 0.0,
     status: Callable[[str], None] | None,
 ) -> TrainingSet:
     """MNIST's training images plus the drawings the options ask for (``training.drawings``)."""
@@ -338,7 +344,7 @@ def build_training_set(
     xs, ys = [x_mnist], [y_mnist.astype(np.uint8)]
     if drawn:
         say(f"Drawing {drawn} digits from stroke templates…")
-        x, y = synthetic_drawings(drawn, seed=seed, progress=counter("drew"))
+        x, y = synthetic_drawings(drawn, seed=seed, sparse=sparse, progress=counter("drew"))
         xs.append(x)
         ys.append(y.astype(np.uint8))
     if redrawn:
@@ -346,12 +352,14 @@ def build_training_set(
         pick = np.random.default_rng([seed, 11]).permutation(len(x_mnist))[:redrawn]
         pick.sort()
         say(f"Redrawing {len(pick)} MNIST training digits as canvas strokes…")
-        xs.append(redrawn_digits(x_mnist[pick], seed=seed, progress=counter("redrew")))
+        xs.append(
+            redrawn_digits(x_mnist[pick], seed=seed, sparse=sparse, progress=counter("redrew"))
+        )
         ys.append(y_mnist[pick].astype(np.uint8))
     if non_digits:
         say(f"Drawing {non_digits} non-digits…")
         x, _ = non_digit_drawings(
-            non_digits, seed=seed, digit_images=x_mnist, progress=counter("drew")
+            non_digits, seed=seed, digit_images=x_mnist, sparse=sparse, progress=counter("drew")
         )
         xs.append(x)
         ys.append(np.full(non_digits, NOT_A_DIGIT, np.uint8))
@@ -384,6 +392,7 @@ def build_training_set(
             "redrawn_train_count": redrawn,
             "non_digit_train_count": non_digits,
         },
+        sparse_share=sparse,
     )
 
 
@@ -517,6 +526,7 @@ def train(
     non_digits: int | None = None,
     members: int = DEFAULT_MEMBERS,
     elastic: float | None = None,
+    sparse: float | None = None,
     status: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train, evaluate, and write ``output`` (.keras) with its .tflite and .json report.
@@ -534,7 +544,8 @@ def train(
     The mix (``training.drawings``; None takes the default share of the MNIST training images,
     none at all for the seed's recipe): ``drawn`` template drawings (default one per five),
     ``redrawn`` MNIST training digits redrawn as strokes (``DEFAULT_REDRAWN_SHARE``),
-    ``non_digits`` drawings of the "not a digit" class (``DEFAULT_NON_DIGIT_SHARE``).
+    ``non_digits`` drawings of the "not a digit" class (``DEFAULT_NON_DIGIT_SHARE``); of each
+    kind of drawing, ``sparse`` drawn from sparse pointer events (``DEFAULT_SPARSE_SHARE``).
     ``members`` networks are trained from seeds ``seed``, ``seed + 1``, ... on the same data and
     served as one (``training.network.ensemble_model``); the seed's recipe trains one.
     ``status`` gets free-text progress lines for work outside the epochs.
@@ -549,6 +560,8 @@ def train(
         raise TrainingError("test limit must be at least 1")
     if members < 1:
         raise TrainingError("members must be at least 1")
+    if sparse is not None and not 0.0 <= sparse <= 1.0:
+        raise TrainingError("sparse must be a share from 0 to 1")
     for name, value in (("drawn", drawn), ("redrawn", redrawn), ("non-digits", non_digits)):
         if value is not None and value < 0:
             raise TrainingError(f"{name} must be 0 or more")
@@ -568,6 +581,8 @@ def train(
         redrawn = 0 if seed_recipe else round(mnist_count * DEFAULT_REDRAWN_SHARE)
     if non_digits is None:
         non_digits = 0 if seed_recipe else round(mnist_count * DEFAULT_NON_DIGIT_SHARE)
+    if sparse is None:
+        sparse = 0.0 if seed_recipe else DEFAULT_SPARSE_SHARE
     redrawn = min(redrawn, mnist_count)
     sets = build_training_set(
         mnist,
@@ -576,6 +591,7 @@ def train(
         drawn=drawn,
         redrawn=redrawn,
         non_digits=non_digits,
+        sparse=sparse,
         status=status,
     )
     x_train, y_train, x_val, y_val = sets.x_train, sets.y_train, sets.x_val, sets.y_val
@@ -692,6 +708,7 @@ def train(
         "seed": seed,
         "train_count": len(y_train),
         **sets.counts,
+        "sparse_share": sets.sparse_share,
         "fit_seconds": round(fit_seconds, 1),
         "batch_norm_settled": not seed_recipe and steps_run < SETTLE_BELOW_STEPS,
         "duration_seconds": 0.0,  # filled in below

@@ -98,6 +98,8 @@ def test_it_writes_model_tflite_and_report(quick_model):
     # MNIST image in two redrawn as strokes.
     assert report["mnist_train_count"] == 500 and report["drawn_train_count"] == 100
     assert report["redrawn_train_count"] == 250 and report["non_digit_train_count"] == 100
+    # Of each kind, three in ten drawn from sparse pointer events.
+    assert report["sparse_share"] == 0.3
     assert report["train_count"] == 950
     assert report["classes"] == 11
     assert report["command"].startswith("python manage.py train_mnist")
@@ -189,8 +191,18 @@ def test_evaluate_reproduces_the_shipped_report():
         (["--batch-size", "0", "--output", "{tmp}/m.keras"], "batch size must be at least 1"),
         (["--data", "{tmp}/missing.npz", "--output", "{tmp}/m.keras"], "not found"),
         (["--members", "0", "--output", "{tmp}/m.keras"], "members must be at least 1"),
+        (["--sparse", "1.5", "--output", "{tmp}/m.keras"], "sparse must be a share from 0 to 1"),
     ],
-    ids=["no-dir", "not-keras", "epochs", "limit", "batch-size", "missing-data", "members"],
+    ids=[
+        "no-dir",
+        "not-keras",
+        "epochs",
+        "limit",
+        "batch-size",
+        "missing-data",
+        "members",
+        "sparse",
+    ],
 )
 def test_it_explains_bad_arguments(tmp_path, args, message):
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]

@@ -104,3 +104,15 @@ def test_held_out_symbols_are_never_drawn_for_training():
     held = {non_digit_strokes(rng, family="symbol", held_out=True)[0] for _ in range(200)}
     assert trained == set(SYMBOLS) - set(HELD_OUT)
     assert held == set(HELD_OUT)
+
+
+def test_sparse_redrawn_digits_are_placed_as_the_others_and_drawn_otherwise():
+    images = np.stack([mnist_like(d) for d in range(10)])
+    dense = redrawn_digits(images, seed=5)
+    assert np.array_equal(dense, redrawn_digits(images, seed=5, sparse=0.0))
+    every = redrawn_digits(images, seed=5, sparse=1.0)
+    for a, b in zip(dense, every, strict=True):
+        assert not np.array_equal(a, b)
+        # The same drawing in the same place: most of the ink where it was.
+        overlap = np.minimum(a, b).sum() / max(a.sum(), 1)
+        assert overlap > 0.6

@@ -18,6 +18,7 @@ from training.trainer import (
     DEFAULT_EPOCHS,
     DEFAULT_MEMBERS,
     DEFAULT_SEED,
+    DEFAULT_SPARSE_SHARE,
     TrainingError,
     check_output,
 )
@@ -143,6 +144,14 @@ class Command(BaseCommand):
             "Gaussian of 4 px) for half of the training images "
             f"(default {AugmentConfig().elastic_alpha:g}; 0 for none)",
         )
+        parser.add_argument(
+            "--sparse",
+            type=float,
+            default=None,
+            metavar="SHARE",
+            help="share of each kind of drawing drawn from sparse pointer events, as a fast hand "
+            f"or a slow tablet gives them (default {DEFAULT_SPARSE_SHARE:g}; 0 for none)",
+        )
         parser.add_argument("--force", action="store_true", help="overwrite existing output files")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -188,6 +197,7 @@ class Command(BaseCommand):
                 non_digits=options["non_digits"],
                 members=options["members"],
                 elastic=options["elastic"],
+                sparse=options["sparse"],
                 status=(lambda line: self.stdout.write(line)) if verbosity >= 1 else None,
             )
         except (DataError, TrainingError) as exc:
@@ -221,6 +231,7 @@ class Command(BaseCommand):
             "redrawn",
             "non_digits",
             "members",
+            "sparse",
             "elastic",
         ):
             if options.get(flag) is not None:
