@@ -33,7 +33,7 @@ from recognizer.tests.browser import (
     thin,
 )
 from recognizer.tests.images import ink_side
-from training.strokes import CANVAS_SIDE, drawn_digit, upload_side
+from training.strokes import CANVAS_SIDE, drawn_digit, page_curve, render_strokes, upload_side
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "cassandra"]),
@@ -319,6 +319,40 @@ def test_a_pen_draws(page):
     instant_off(page)
     draw_with_pointer_events(page, strokes_for(2, seed=3, size=160, center=(140, 140)), "pen")
     assert ink_pixels(page) > 1000
+
+
+CANVAS_ALPHA_JS = """() => {
+    const c = document.getElementById('canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    return [c.width, Array.from(d.filter((_, i) => i % 4 === 3))];
+}"""
+
+
+def test_far_apart_events_are_drawn_as_training_draws_them(page):
+    # A fast stroke with no coalesced events: the page rounds it off at each event, and
+    # training.strokes.page_curve, which draws the sparse training drawings, must agree.
+    instant_off(page)
+    events = [(40.0, 60.0), (120.0, 40.0), (200.0, 90.0), (150.0, 170.0), (70.0, 220.0), (210, 240)]
+    box = canvas_box(page)
+    scale = box["width"] / CANVAS_SIDE
+    page.mouse.move(box["x"] + events[0][0] * scale, box["y"] + events[0][1] * scale)
+    page.mouse.down()
+    for x, y in events[1:]:
+        page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=1)
+    page.mouse.up()
+    width, alpha = page.evaluate(CANVAS_ALPHA_JS)
+    drawn = np.asarray(alpha).reshape(width, width) > 127
+
+    def offline(stroke) -> np.ndarray:
+        png = render_strokes([stroke], pen_width=18.0, scale=width / CANVAS_SIDE)
+        return np.asarray(Image.open(io.BytesIO(png)))[..., 3] > 127
+
+    def overlap(a: np.ndarray, b: np.ndarray) -> float:
+        return (a & b).sum() / (a | b).sum()
+
+    assert overlap(drawn, offline(page_curve(events))) > 0.95
+    # Straight lines between the events, as the offline renderer draws dense events, differ.
+    assert overlap(drawn, offline(events)) < 0.9
 
 
 # --- Predicting ------------------------------------------------------------------------------
