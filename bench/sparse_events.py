@@ -33,8 +33,9 @@ from training.redraw import image_strokes, redraw_strokes
 from training.strokes import Stroke, drawn_digit, page_curve, render_strokes, resample
 
 SPACINGS = (None, 12.0, 20.0, 30.0, 45.0)  # canvas px between events; None: as drawn
-REDRAW_STREAM = 0xBE7C_0011
-TEMPLATE_STREAM = 0xBE7C_0012
+# Streams of their own: not training's, nor the other benchmarks'.
+REDRAW_STREAM = 0xBE7C_0021
+TEMPLATE_STREAM = 0xBE7C_0022
 
 
 def spaced(strokes: list[Stroke], spacing: float | None) -> list[Stroke]:
