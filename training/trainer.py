@@ -72,8 +72,9 @@ DEFAULT_DRAWN_SHARE = 0.2
 DEFAULT_REDRAWN_SHARE = 0.5
 DEFAULT_NON_DIGIT_SHARE = 0.2
 # Of each kind of training drawing, the share drawn from sparse pointer events
-# (``training.drawings.sparse_sampler``; docs/DRAWN_DIGITS.md, "Sparse pointer events").
-DEFAULT_SPARSE_SHARE = 0.3
+# (``training.drawings.sparse_sampler``). None by default: three in ten made the served model
+# no better on such drawings (docs/DRAWN_DIGITS.md, "What did not help").
+DEFAULT_SPARSE_SHARE = 0.0
 # Validation drawings: this many of MNIST's validation digits redrawn, and non-digits.
 VALIDATION_REDRAWN = 5000
 VALIDATION_NON_DIGITS = 2000

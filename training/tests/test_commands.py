@@ -98,8 +98,8 @@ def test_it_writes_model_tflite_and_report(quick_model):
     # MNIST image in two redrawn as strokes.
     assert report["mnist_train_count"] == 500 and report["drawn_train_count"] == 100
     assert report["redrawn_train_count"] == 250 and report["non_digit_train_count"] == 100
-    # Of each kind, three in ten drawn from sparse pointer events.
-    assert report["sparse_share"] == 0.3
+    # No drawings from sparse pointer events unless asked for.
+    assert report["sparse_share"] == 0.0
     assert report["train_count"] == 950
     assert report["classes"] == 11
     assert report["command"].startswith("python manage.py train_mnist")
