@@ -35,6 +35,7 @@ __all__ = [
     "page_curve",
     "place_strokes",
     "render_strokes",
+    "resample",
     "upload_png",
     "upload_side",
     "variant_count",
@@ -320,7 +321,7 @@ def _tremor(xy: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarr
 
 
 def resample(stroke: Sequence[Point] | np.ndarray, spacing: float) -> np.ndarray:
-    """The stroke's points every ``spacing`` canvas pixels along it, both ends kept."""
+    """Points evenly along the stroke, about ``spacing`` canvas pixels apart, both ends kept."""
     xy = np.asarray(stroke, dtype=float)
     s = _arc_length(xy)
     if len(xy) < 2 or s[-1] < 1e-6:
