@@ -40,6 +40,12 @@ SIZES = {
     "large (160-250 px)": (160, 250),
 }
 PENS = {"thin (10 px)": 10.0, "page (18 px)": PAGE_PEN, "thick (28 px)": 28.0}
+PEN_SHARES = (0.2, 0.6, 0.2)  # most people keep the page's pen
+
+
+def choose_pen(rng: np.random.Generator) -> str:
+    """One of ``PENS`` by name, the page's most of the time."""
+    return list(PENS)[rng.choice(len(PENS), p=PEN_SHARES)]
 
 
 def seed_preprocess(png: bytes) -> np.ndarray:
@@ -65,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     for index in range(args.count):
         digit = index % 10
         size_name = list(SIZES)[rng.integers(len(SIZES))]
-        pen_name = list(PENS)[rng.choice(3, p=[0.2, 0.6, 0.2])]
+        pen_name = choose_pen(rng)
         low, high = SIZES[size_name]
         size = rng.uniform(low, high)
         off_centre = rng.random() < 0.5

@@ -29,6 +29,7 @@ import numpy as np
 from playwright.sync_api import sync_playwright
 
 from bench.docs import write_section
+from bench.drawn_digits import PAGE_PEN
 from bench.site import USERNAME, running_site
 from recognizer.preprocessing import UPLOAD_INK_SIDE
 from recognizer.tests.browser import CHROMIUM, CHROMIUM_ARGS, draw_with_mouse, thin
@@ -43,7 +44,6 @@ SIZES = {
     "medium (90-160 px)": (90, 160),
     "large (160-250 px)": (160, 250),
 }
-PAGE_PEN = 18.0  # the page's pen on a 280 px canvas
 SECTIONS = {
     "templates": "Through the page",
     "mnist": "MNIST test digits through the page",

@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from bench.docs import DOCS, percentile, write_section
+from bench.drawn_digits import PENS, choose_pen
 from recognizer.inference import Recognizer
 from training.data import load_mnist
 from training.drawings import non_digit_drawings, synthetic_drawings, to_uint8
@@ -41,8 +42,6 @@ from training.trainer import DIGIT_REJECT_RATE
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "recognizer" / "ml" / "mnist_cnn.keras"
 MISSES = DOCS / "drawn_digits_misses.png"
-PAGE_PEN = 18.0
-PENS = {"thin (10 px)": 10.0, "page (18 px)": PAGE_PEN, "thick (28 px)": 28.0}
 # Streams of their own: training redraws with other numbers (training.drawings).
 REDRAW_STREAM = 0xBE7C_0001
 NON_DIGIT_STREAM = 0xBE7C_0002
@@ -68,7 +67,7 @@ def redraw_test_digits(
     out = np.empty_like(images)
     groups = []
     for index, image in enumerate(images):
-        pen_name = list(PENS)[rng.choice(3, p=[0.2, 0.6, 0.2])]
+        pen_name = choose_pen(rng)
         drawing = redraw_strokes(
             image_strokes(image), rng, pen_width=PENS[pen_name], variation=variation
         )

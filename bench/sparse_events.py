@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.docs import write_section
-from bench.drawn_digits_mnist import MODEL, PENS
+from bench.drawn_digits import PENS, choose_pen
+from bench.drawn_digits_mnist import MODEL
 from recognizer.inference import Recognizer
 from recognizer.preprocessing import ImageError
 from training.data import load_mnist
@@ -54,12 +55,12 @@ def drawings(count: int, seed: int) -> list[tuple[str, int, list[Stroke], float,
     for image, label in zip(mnist.x_test[:count], mnist.y_test[:count], strict=True):
         traced = image_strokes(image)
         if traced:
-            pen = float(rng.choice(list(PENS.values()), p=[0.2, 0.6, 0.2]))
+            pen = PENS[choose_pen(rng)]
             drawing = redraw_strokes(traced, rng, pen_width=pen)
             out.append(("redrawn", int(label), drawing.strokes, pen, drawing.scale))
     rng = np.random.default_rng([TEMPLATE_STREAM, seed])
     for index in range(count):
-        pen = float(rng.choice(list(PENS.values()), p=[0.2, 0.6, 0.2]))
+        pen = PENS[choose_pen(rng)]
         centre = (rng.uniform(30, 250), rng.uniform(30, 250)) if rng.random() < 0.5 else None
         strokes = drawn_digit(
             index % 10, rng, size=rng.uniform(45, 250), center=centre, pen_width=pen
