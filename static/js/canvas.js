@@ -78,13 +78,19 @@
 
   // The ink's bounding box, pen included, as a share of the canvas side.
   function inkExtent() {
-    const points = strokes.flat();
-    const xs = points.map((point) => point[0]);
-    const ys = points.map((point) => point[1]);
-    const across = points.length
-      ? Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys))
-      : 0;
-    return across + PEN_SHARE;
+    let left = Infinity;
+    let right = -Infinity;
+    let top = Infinity;
+    let bottom = -Infinity;
+    for (const stroke of strokes) {
+      for (const [x, y] of stroke) {
+        left = Math.min(left, x);
+        right = Math.max(right, x);
+        top = Math.min(top, y);
+        bottom = Math.max(bottom, y);
+      }
+    }
+    return Math.max(right - left, bottom - top, 0) + PEN_SHARE;
   }
 
   // The whole canvas, scaled down so that the ink is at most UPLOAD_INK pixels across (and the
