@@ -94,7 +94,7 @@ def redrawn_digits(
     return redraw_images(
         images,
         seed=[REDRAW_STREAM, seed],
-        resample=sparse_sampler(sparse, seed=[REDRAW_STREAM, seed]) if sparse else None,
+        resample=sparse_sampler(sparse, seed=[REDRAW_STREAM, seed]),
         progress=progress,
     )
 
