@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             for path, recognizer in models.items():
                 answer = recognizer.recognize(image)
-                right[path][kind][spacing] += int(not answer.not_a_digit and answer.digit == label)
+                right[path][kind][spacing] += int(answer.reads_as(label))
         if done % 500 == 0:
             print(f"  drew and read {done}/{len(items)}", flush=True)
     elapsed = time.perf_counter() - started

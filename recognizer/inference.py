@@ -46,6 +46,11 @@ class Recognition:
     not_a_digit_score: float = 0.0
     not_a_digit: bool = False
 
+    def reads_as(self, digit: int) -> bool:
+        """Whether the site answers ``digit``: the network's digit, and not "That doesn't
+        look like a digit" (which a person who drew that digit sees as a wrong answer)."""
+        return not self.not_a_digit and self.digit == digit
+
     @property
     def ranked(self) -> list[int]:
         """Digits from most to least likely."""

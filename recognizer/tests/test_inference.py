@@ -2,6 +2,7 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from recognizer import preprocessing
-from recognizer.inference import Recognizer, get_recognizer
+from recognizer.inference import Recognition, Recognizer, get_recognizer
 from recognizer.model_files import file_sha256
 from training.strokes import drawn_digit_png
 
@@ -88,3 +89,14 @@ def test_without_its_litert_file_the_keras_model_is_converted(tmp_path, drawings
         ours, theirs = converted.recognize(image), shipped.recognize(image)
         assert ours.digit == theirs.digit
         assert ours.probabilities == pytest.approx(theirs.probabilities, abs=1e-4)
+
+
+def test_a_digit_the_site_calls_not_a_digit_does_not_read_as_that_digit():
+    """What a user sees decides: "That doesn't look like a digit" is not an answer of 4,
+    whatever the network's likeliest digit. The benchmarks score with this."""
+    probabilities = tuple(0.9 if d == 4 else 0.01 for d in range(10))
+    answer = Recognition(digit=4, confidence=0.9, probabilities=probabilities, unsure=False)
+    assert answer.reads_as(4)
+    assert not answer.reads_as(9)
+    rejected = replace(answer, not_a_digit_score=0.97, not_a_digit=True)
+    assert not rejected.reads_as(4)
