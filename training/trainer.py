@@ -365,13 +365,52 @@ def build_training_set(
         xs.append(x)
         ys.append(np.full(non_digits, NOT_A_DIGIT, np.uint8))
 
+    x_val, y_val, val_kinds = build_validation_set(
+        mnist,
+        limit=limit,
+        seed=seed,
+        redrawn=bool(redrawn or drawn),
+        non_digits=non_digits,
+        status=status,
+    )
+    return TrainingSet(
+        x_train=np.concatenate(xs),
+        y_train=np.concatenate(ys),
+        x_val=x_val,
+        y_val=y_val,
+        val_kinds=val_kinds,
+        counts={
+            "mnist_train_count": len(y_mnist),
+            "drawn_train_count": drawn,
+            "redrawn_train_count": redrawn,
+            "non_digit_train_count": non_digits,
+        },
+        sparse_share=sparse,
+    )
+
+
+def build_validation_set(
+    mnist: MnistData,
+    *,
+    limit: int | None,
+    seed: int,
+    redrawn: bool,
+    non_digits: int,
+    status: Callable[[str], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MNIST's validation images, the first of them redrawn as strokes (when the run trains on
+    drawings), and non-digits of their own stream: images, labels, and each one's kind
+    ("mnist", "redrawn" or "non-digit"). The same for training and for ``recalibrate``."""
+    from training.drawings import non_digit_drawings, redrawn_digits
+
     x_val, y_val = mnist.x_val, mnist.y_val
     if limit is not None:  # quick runs validate on a proportionate slice
         x_val, y_val = x_val[: max(limit // 5, 100)], y_val[: max(limit // 5, 100)]
     val_x, val_y, val_kinds = [x_val], [y_val.astype(np.uint8)], ["mnist"] * len(y_val)
-    if redrawn or drawn:
+    if redrawn:
         count = min(len(x_val), VALIDATION_REDRAWN)
-        say(f"Redrawing {count} validation digits…")
+        if status is not None:
+            status(f"Redrawing {count} validation digits…")
         val_x.append(redrawn_digits(x_val[:count], seed=seed + 1))
         val_y.append(y_val[:count].astype(np.uint8))
         val_kinds += ["redrawn"] * count
@@ -381,20 +420,33 @@ def build_training_set(
         val_x.append(x)
         val_y.append(np.full(count, NOT_A_DIGIT, np.uint8))
         val_kinds += ["non-digit"] * count
-    return TrainingSet(
-        x_train=np.concatenate(xs),
-        y_train=np.concatenate(ys),
-        x_val=np.concatenate(val_x),
-        y_val=np.concatenate(val_y),
-        val_kinds=np.array(val_kinds),
-        counts={
-            "mnist_train_count": len(y_mnist),
-            "drawn_train_count": drawn,
-            "redrawn_train_count": redrawn,
-            "non_digit_train_count": non_digits,
-        },
-        sparse_share=sparse,
-    )
+    return np.concatenate(val_x), np.concatenate(val_y), np.array(val_kinds)
+
+
+def calibration(
+    probabilities: np.ndarray, scores: np.ndarray, labels: np.ndarray, kinds: np.ndarray
+) -> dict[str, Any]:
+    """The report's validation figures and both thresholds, from what the site runs (the
+    LiteRT file's outputs) on the validation set: MNIST's accuracy, the redrawn digits'
+    accuracy, "not sure" calibrated on the redrawn digits (the canvas's domain) and "not a
+    digit" on them against the non-digits (``None`` without non-digits)."""
+    val = classification_report(probabilities[kinds == "mnist"], labels[kinds == "mnist"])
+    domain = kinds == ("redrawn" if (kinds == "redrawn").any() else "mnist")
+    redrawn = classification_report(probabilities[domain], labels[domain])
+    non_digit = kinds == "non-digit"
+    return {
+        "validation_accuracy": val["accuracy"],
+        "validation_loss": val["loss"],
+        "validation_count": val["count"],
+        "validation_redrawn_accuracy": redrawn["accuracy"],
+        "validation_redrawn_count": redrawn["count"],
+        **calibrate_unsure_threshold(probabilities[domain], labels[domain].astype(np.int64)),
+        **(
+            calibrate_not_a_digit_threshold(scores[domain], scores[non_digit])
+            if non_digit.any()
+            else {"not_a_digit_threshold": None}
+        ),
+    }
 
 
 def _fit(
@@ -661,16 +713,7 @@ def train(
     tflite_test = classification_report(lite, y_test)
 
     # Thresholds from what the site runs (the LiteRT file), on the validation drawings.
-    kinds = sets.val_kinds
-    val = classification_report(val_probabilities[kinds == "mnist"], y_val[kinds == "mnist"])
-    domain = kinds == ("redrawn" if (kinds == "redrawn").any() else "mnist")
-    redrawn_val = classification_report(val_probabilities[domain], y_val[domain])
-    unsure = calibrate_unsure_threshold(val_probabilities[domain], y_val[domain].astype(np.int64))
-    rejection = (
-        calibrate_not_a_digit_threshold(val_scores[domain], val_scores[kinds == "non-digit"])
-        if classes == 11
-        else {"not_a_digit_threshold": None}
-    )
+    calibrated = calibration(val_probabilities, val_scores, y_val, sets.val_kinds)
 
     first = [row for row in history_rows if row["member"] == 1]
     report: dict[str, Any] = {
@@ -681,13 +724,7 @@ def train(
         "test_count": test["count"],
         "per_class_accuracy": test["per_class_accuracy"],
         "confusion_matrix": test["confusion_matrix"],
-        "validation_accuracy": val["accuracy"],
-        "validation_loss": val["loss"],
-        "validation_count": val["count"],
-        "validation_redrawn_accuracy": redrawn_val["accuracy"],
-        "validation_redrawn_count": redrawn_val["count"],
-        **unsure,
-        **rejection,
+        **calibrated,
         "architecture": arch,
         "classes": classes,
         "params": count_params(served),
@@ -743,6 +780,49 @@ def train(
     with atomic_path(paths["report"]) as tmp:
         tmp.write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def recalibrate(
+    *,
+    model_path: str | os.PathLike[str],
+    data: str | os.PathLike[str] | None = None,
+    status: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Compute a trained model's thresholds again, with today's rules, and rewrite its report.
+
+    The validation set is rebuilt from the report (its seed, how many MNIST images it trained
+    on, which kinds of drawing), so the figures are the ones ``train`` would write for the same
+    weights: a change of ``UNSURE_FLAG_RATE`` or ``DIGIT_REJECT_RATE`` needs no new training.
+    Returns the report as it was and as written.
+    """
+    paths = output_paths(model_path)
+    if not paths["model"].is_file():
+        raise TrainingError(f"model file {paths['model']} does not exist")
+    try:
+        report = json.loads(paths["report"].read_text())
+    except (OSError, ValueError) as exc:
+        raise TrainingError(f"cannot read the report {paths['report']}: {exc}") from exc
+    if report.get("model_version") != file_sha256(paths["model"]):
+        raise TrainingError(f"{paths['report']} was not written for {paths['model']}")
+    if report.get("tflite", {}).get("sha256") != file_sha256(paths["tflite"]):
+        raise TrainingError(f"{paths['tflite']} is not the LiteRT file the report names")
+    mnist = load_mnist(data)
+    if report.get("data_sha256") != mnist.sha256:
+        raise TrainingError("the MNIST data differs from the data the model was trained on")
+    trained_on = report["mnist_train_count"]
+    x_val, y_val, kinds = build_validation_set(
+        mnist,
+        limit=trained_on if trained_on < len(mnist.y_train) else None,
+        seed=report["seed"],
+        redrawn=bool(report["redrawn_train_count"] or report["drawn_train_count"]),
+        non_digits=report["non_digit_train_count"],
+        status=status,
+    )
+    probabilities, scores = tflite_outputs(paths["tflite"], x_val)
+    written = {**report, **calibration(probabilities, scores, y_val, kinds)}
+    with atomic_path(paths["report"]) as tmp:
+        tmp.write_text(json.dumps(written, indent=2) + "\n")
+    return report, written
 
 
 def evaluate(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +180,60 @@ def test_evaluate_reproduces_the_shipped_report():
     assert result["per_class_accuracy"] == report["per_class_accuracy"]
     assert report["test_count"] == 10_000 and report["test_accuracy"] >= 0.995
     assert report["tflite"]["sha256"] == sha256(model.with_suffix(".tflite"))
+
+
+CALIBRATED = (
+    "validation_accuracy",
+    "validation_redrawn_accuracy",
+    "unsure_threshold",
+    "unsure_rule",
+    "unsure_validation",
+    "not_a_digit_threshold",
+    "not_a_digit_rule",
+    "not_a_digit_validation",
+)
+
+
+def copy_model(source: Path, directory: Path) -> Path:
+    for suffix in (".keras", ".tflite", ".json"):
+        shutil.copy(source.with_suffix(suffix), directory / f"model{suffix}")
+    return directory / "model.keras"
+
+
+def test_recalibrating_gives_the_figures_training_wrote(quick_model, tmp_path):
+    """The validation set is rebuilt from the report alone: thrown-away thresholds come back
+    as training computed them, without training."""
+    output = copy_model(quick_model[0], tmp_path)
+    trained = json.loads(output.with_suffix(".json").read_text())
+    spoiled = {**trained, "unsure_threshold": 0.1, "not_a_digit_threshold": 0.99}
+    spoiled["not_a_digit_validation"] = {}
+    output.with_suffix(".json").write_text(json.dumps(spoiled))
+
+    stdout = run("train_mnist", "--recalibrate", "--output", str(output))
+
+    recalibrated = json.loads(output.with_suffix(".json").read_text())
+    assert {k: recalibrated[k] for k in CALIBRATED} == {k: trained[k] for k in CALIBRATED}
+    assert recalibrated["model_version"] == trained["model_version"] == sha256(output)
+    assert f"not_a_digit_threshold: 0.99 -> {trained['not_a_digit_threshold']}" in stdout
+
+
+def test_recalibrating_refuses_a_report_of_other_weights(quick_model, tmp_path):
+    output = copy_model(quick_model[0], tmp_path)
+    report = json.loads(output.with_suffix(".json").read_text())
+    output.with_suffix(".json").write_text(json.dumps({**report, "model_version": "0" * 64}))
+    with pytest.raises(CommandError, match="was not written for"):
+        run("train_mnist", "--recalibrate", "--output", str(output))
+
+
+def test_the_shipped_thresholds_follow_the_rules_in_the_code(tmp_path):
+    """A change of the calibration rules must ship with the report they give (``train_mnist
+    --recalibrate``): the served thresholds are the ones training would write today."""
+    shipped = Path(settings.MNIST_MODEL_PATH)
+    output = copy_model(shipped, tmp_path)
+    run("train_mnist", "--recalibrate", "--output", str(output), "--verbosity", "0")
+    recalibrated = json.loads(output.with_suffix(".json").read_text())
+    report = json.loads(shipped.with_suffix(".json").read_text())
+    assert {k: recalibrated[k] for k in CALIBRATED} == {k: report[k] for k in CALIBRATED}
 
 
 @pytest.mark.parametrize(

@@ -153,10 +153,20 @@ class Command(BaseCommand):
             f"or a slow tablet gives them (default {DEFAULT_SPARSE_SHARE:g}; 0 for none)",
         )
         parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+        parser.add_argument(
+            "--recalibrate",
+            action="store_true",
+            help="train nothing: compute the 'not sure' and 'not a digit' thresholds of the "
+            "existing model (--output) again with today's rules, on its own validation "
+            "drawings, and rewrite its report",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         output = Path(options["output"]) if options["output"] else default_output()
         verbosity = options["verbosity"]
+        if options["recalibrate"]:
+            self._recalibrate(output, options)
+            return
         try:
             check_output(output, force=options["force"])
         except TrainingError as exc:
@@ -213,6 +223,20 @@ class Command(BaseCommand):
                 f"{output} (+ .tflite, .json), model_version {report['model_version'][:12]}"
             )
         )
+
+    def _recalibrate(self, output: Path, options: dict[str, Any]) -> None:
+        from training.trainer import recalibrate
+
+        say = (lambda line: self.stdout.write(line)) if options["verbosity"] >= 1 else None
+        if say:
+            say(f"Recalibrating {output} on its validation drawings…")
+        try:
+            before, after = recalibrate(model_path=output, data=options["data"], status=say)
+        except (DataError, TrainingError) as exc:
+            raise CommandError(str(exc)) from exc
+        for key in ("unsure_threshold", "not_a_digit_threshold"):
+            self.stdout.write(f"{key}: {before.get(key)} -> {after.get(key)}")
+        self.stdout.write(self.style.SUCCESS(f"rewrote the report beside {output}"))
 
     @staticmethod
     def _rebuilt_command(options: dict[str, Any]) -> str:
