@@ -234,6 +234,11 @@ def test_the_shipped_thresholds_follow_the_rules_in_the_code(tmp_path):
     recalibrated = json.loads(output.with_suffix(".json").read_text())
     report = json.loads(shipped.with_suffix(".json").read_text())
     assert {k: recalibrated[k] for k in CALIBRATED} == {k: report[k] for k in CALIBRATED}
+    # The operating point chosen on purpose: at most one real digit in a thousand told it is
+    # none, and still most non-digits rejected.
+    rejected = report["not_a_digit_validation"]
+    assert rejected["digits_rejected_fraction"] <= 0.001
+    assert rejected["non_digits_rejected_fraction"] >= 0.95
 
 
 @pytest.mark.parametrize(
