@@ -31,7 +31,7 @@ from PIL import Image, ImageDraw
 
 from bench.docs import DOCS, percentile, write_section
 from bench.drawn_digits import PENS, choose_pen
-from recognizer.inference import Recognizer
+from recognizer.inference import Recognition, Recognizer
 from training.data import load_mnist
 from training.drawings import non_digit_drawings, synthetic_drawings, to_uint8
 from training.nondigits import HELD_OUT
@@ -81,19 +81,23 @@ def redraw_test_digits(
     return out, groups
 
 
-def contact_sheet(originals, redrawn, labels, answers, confidences, path: Path) -> None:
-    """Each miss as the MNIST test image, what the model saw after redrawing, truth -> answer."""
+def miss_caption(answer: Recognition, label: int) -> str:
+    if answer.not_a_digit:
+        return f"{label} called no digit"
+    return f"{label} read as {answer.digit} ({answer.confidence:.0%})"
+
+
+def contact_sheet(originals, redrawn, captions, path: Path) -> None:
+    """Each miss as the MNIST test image, what the model saw after redrawing, and a caption."""
     tile_w, tile_h, cols = 124, 78, 10
-    rows = max(1, -(-len(labels) // cols))
+    rows = max(1, -(-len(captions) // cols))
     sheet = Image.new("L", (cols * tile_w, rows * tile_h), 40)
     draw = ImageDraw.Draw(sheet)
-    for k, (a, b, y, p, c) in enumerate(
-        zip(originals, redrawn, labels, answers, confidences, strict=True)
-    ):
+    for k, (a, b, caption) in enumerate(zip(originals, redrawn, captions, strict=True)):
         x0, y0 = (k % cols) * tile_w, (k // cols) * tile_h
         sheet.paste(Image.fromarray(a).resize((56, 56)), (x0 + 2, y0 + 2))
         sheet.paste(Image.fromarray(b).resize((56, 56)), (x0 + 62, y0 + 2))
-        draw.text((x0 + 4, y0 + 61), f"{y} read as {p} ({c:.0%})", fill=255)
+        draw.text((x0 + 4, y0 + 61), caption, fill=255)
     sheet.save(path, optimize=True)
 
 
@@ -282,12 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     for heading, body in sections:
         write_section("DRAWN_DIGITS.md", heading, body, title="Drawn digits")
     contact_sheet(
-        x_test[wrong],
-        redrawn[wrong],
-        y_test[wrong],
-        [answers[i].digit for i in wrong],
-        [answers[i].confidence for i in wrong],
-        MISSES,
+        x_test[wrong], redrawn[wrong], [miss_caption(answers[i], y_test[i]) for i in wrong], MISSES
     )
     print(f"written to {DOCS / 'DRAWN_DIGITS.md'} and {MISSES}")
     return 0
