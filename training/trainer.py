@@ -26,7 +26,7 @@ from their own stream. Two thresholds are calibrated on it and written to the re
   is rejected less); the report gives the share of validation non-digits it rejects. Telling a
   person that the digit they drew is no digit costs as much as reading a doodle as a digit, and
   people draw digits here far more often than anything else (docs/DRAWN_DIGITS.md, "Not a
-  digit": the operating point).
+  digit: the operating point").
 """
 
 from __future__ import annotations
