@@ -789,6 +789,7 @@ def recalibrate(
     *,
     model_path: str | os.PathLike[str],
     data: str | os.PathLike[str] | None = None,
+    command: str | None = None,
     status: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Compute a trained model's thresholds again, with today's rules, and rewrite its report.
@@ -796,6 +797,7 @@ def recalibrate(
     The validation set is rebuilt from the report (its seed, how many MNIST images it trained
     on, which kinds of drawing), so the figures are the ones ``train`` would write for the same
     weights: a change of ``UNSURE_FLAG_RATE`` or ``DIGIT_REJECT_RATE`` needs no new training.
+    The report keeps its training figures and gains ``recalibrated`` (when, and the command).
     Returns the report as it was and as written.
     """
     paths = output_paths(model_path)
@@ -812,6 +814,13 @@ def recalibrate(
     mnist = load_mnist(data)
     if report.get("data_sha256") != mnist.sha256:
         raise TrainingError("the MNIST data differs from the data the model was trained on")
+    needed = ("seed", "mnist_train_count", "drawn_train_count", "redrawn_train_count")
+    missing = [key for key in (*needed, "non_digit_train_count") if key not in report]
+    if missing:
+        raise TrainingError(
+            f"{paths['report']} lacks {', '.join(missing)}: it predates recalibration; "
+            "train the model again instead"
+        )
     trained_on = report["mnist_train_count"]
     x_val, y_val, kinds = build_validation_set(
         mnist,
@@ -822,9 +831,19 @@ def recalibrate(
         status=status,
     )
     probabilities, scores = tflite_outputs(paths["tflite"], x_val)
-    written = {**report, **calibration(probabilities, scores, y_val, kinds)}
-    with atomic_path(paths["report"]) as tmp:
-        tmp.write_text(json.dumps(written, indent=2) + "\n")
+    written = {
+        **report,
+        **calibration(probabilities, scores, y_val, kinds),
+        "recalibrated": {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": command,
+        },
+    }
+    try:
+        with atomic_path(paths["report"]) as tmp:
+            tmp.write_text(json.dumps(written, indent=2) + "\n")
+    except OSError as exc:
+        raise TrainingError(f"cannot write the report {paths['report']}: {exc}") from exc
     return report, written
 
 

@@ -158,7 +158,8 @@ class Command(BaseCommand):
             action="store_true",
             help="train nothing: compute the 'not sure' and 'not a digit' thresholds of the "
             "existing model (--output) again with today's rules, on its own validation "
-            "drawings, and rewrite its report",
+            "drawings, and rewrite its report (the report says how the model was trained, so "
+            "the other training options are not used)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -230,12 +231,18 @@ class Command(BaseCommand):
         say = (lambda line: self.stdout.write(line)) if options["verbosity"] >= 1 else None
         if say:
             say(f"Recalibrating {output} on its validation drawings…")
+        command = command_line("train_mnist") or shlex.join(
+            ["python", "manage.py", "train_mnist", "--output", str(output), "--recalibrate"]
+        )
         try:
-            before, after = recalibrate(model_path=output, data=options["data"], status=say)
+            before, after = recalibrate(
+                model_path=output, data=options["data"], command=command, status=say
+            )
         except (DataError, TrainingError) as exc:
             raise CommandError(str(exc)) from exc
-        for key in ("unsure_threshold", "not_a_digit_threshold"):
-            self.stdout.write(f"{key}: {before.get(key)} -> {after.get(key)}")
+        if say:
+            for key in ("unsure_threshold", "not_a_digit_threshold"):
+                say(f"{key}: {before.get(key)} -> {after.get(key)}")
         self.stdout.write(self.style.SUCCESS(f"rewrote the report beside {output}"))
 
     @staticmethod
