@@ -32,7 +32,7 @@ from recognizer.preprocessing import ImageError
 from training.data import load_mnist
 from training.drawings import to_uint8
 from training.redraw import image_strokes, redraw_strokes
-from training.strokes import Stroke, drawn_digit, page_curve, render_strokes, resample
+from training.strokes import Stroke, drawn_digit, render_strokes, sparse_strokes
 
 SPACINGS = (None, 12.0, 20.0, 30.0, 45.0)  # canvas px between events; None: as drawn
 # Streams of their own: not training's, nor the other benchmarks'.
@@ -43,7 +43,7 @@ TEMPLATE_STREAM = 0xBE7C_0022
 def spaced(strokes: list[Stroke], spacing: float | None) -> list[Stroke]:
     if spacing is None:
         return strokes
-    return [page_curve(resample(stroke, spacing)) for stroke in strokes]
+    return sparse_strokes(strokes, spacing)
 
 
 def drawings(count: int, seed: int) -> list[tuple[str, int, list[Stroke], float, float]]:

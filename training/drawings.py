@@ -28,7 +28,7 @@ import numpy as np
 from recognizer import preprocessing
 from training import nondigits
 from training.redraw import PENS, image_strokes, redraw_images
-from training.strokes import Stroke, drawn_digit, page_curve, render_strokes, resample
+from training.strokes import Stroke, drawn_digit, render_strokes, sparse_strokes
 
 # Keep these streams apart from the benchmarks', whatever seed each is given.
 STREAM = 0x5EED_D4A3
@@ -46,7 +46,7 @@ Resampler = Callable[[list[Stroke]], list[Stroke]]
 
 def sparse_sampler(share: float, *, seed: list[int]) -> Resampler:
     """Strokes -> the same strokes, or for ``share`` of the calls (at random) as the page draws
-    them from pointer events far apart (:func:`training.strokes.page_curve`)."""
+    them from pointer events far apart (:func:`training.strokes.sparse_strokes`)."""
     rng = np.random.default_rng([SPARSE_STREAM, *seed])
 
     def sample(strokes: list[Stroke]) -> list[Stroke]:
@@ -54,7 +54,7 @@ def sparse_sampler(share: float, *, seed: list[int]) -> Resampler:
             return strokes
         height = max(float(np.ptp(np.vstack(strokes)[:, 1])), 1.0)
         spacing = height * rng.uniform(*SPARSE_SPACING)
-        return [page_curve(resample(stroke, spacing)) for stroke in strokes]
+        return sparse_strokes(strokes, spacing)
 
     return sample
 

@@ -36,6 +36,7 @@ __all__ = [
     "place_strokes",
     "render_strokes",
     "resample",
+    "sparse_strokes",
     "upload_png",
     "upload_side",
     "variant_count",
@@ -355,6 +356,12 @@ def page_curve(events: Sequence[Point] | np.ndarray, *, step: float = 3.0) -> St
     t = np.linspace(0.0, 1.0, max(1, math.ceil(math.dist(start, end) / step)) + 1)[1:, None]
     out.append(start + t * (end - start))
     return [(float(x), float(y)) for x, y in np.vstack(out)]
+
+
+def sparse_strokes(strokes: Sequence[Stroke], spacing: float) -> list[Stroke]:
+    """``strokes`` as the page draws them from pointer events about ``spacing`` canvas pixels
+    apart along each one (:func:`resample`, then :func:`page_curve`)."""
+    return [page_curve(resample(stroke, spacing)) for stroke in strokes]
 
 
 def _pointer_events(xy: np.ndarray, rng: np.random.Generator, spacing: float) -> np.ndarray:
