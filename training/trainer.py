@@ -801,8 +801,9 @@ def recalibrate(
     Returns the report as it was and as written.
     """
     paths = output_paths(model_path)
-    if not paths["model"].is_file():
-        raise TrainingError(f"model file {paths['model']} does not exist")
+    for kind in ("model", "tflite"):
+        if not paths[kind].is_file():
+            raise TrainingError(f"{paths[kind]} does not exist")
     try:
         report = json.loads(paths["report"].read_text())
     except (OSError, ValueError) as exc:
@@ -814,8 +815,14 @@ def recalibrate(
     mnist = load_mnist(data)
     if report.get("data_sha256") != mnist.sha256:
         raise TrainingError("the MNIST data differs from the data the model was trained on")
-    needed = ("seed", "mnist_train_count", "drawn_train_count", "redrawn_train_count")
-    missing = [key for key in (*needed, "non_digit_train_count") if key not in report]
+    needed = (
+        "seed",
+        "mnist_train_count",
+        "drawn_train_count",
+        "redrawn_train_count",
+        "non_digit_train_count",
+    )
+    missing = [key for key in needed if key not in report]
     if missing:
         raise TrainingError(
             f"{paths['report']} lacks {', '.join(missing)}: it predates recalibration; "

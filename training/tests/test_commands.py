@@ -227,6 +227,13 @@ def test_recalibrating_refuses_a_report_of_other_weights(quick_model, tmp_path):
         run("train_mnist", "--recalibrate", "--output", str(output))
 
 
+def test_recalibrating_needs_the_litert_file(quick_model, tmp_path):
+    output = copy_model(quick_model[0], tmp_path)
+    output.with_suffix(".tflite").unlink()
+    with pytest.raises(CommandError, match="model.tflite does not exist"):
+        run("train_mnist", "--recalibrate", "--output", str(output))
+
+
 def test_recalibrating_explains_a_report_that_lacks_what_it_needs(quick_model, tmp_path):
     output = copy_model(quick_model[0], tmp_path)
     report = json.loads(output.with_suffix(".json").read_text())
