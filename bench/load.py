@@ -25,7 +25,9 @@ calls ``model.predict`` and runs one un-prepared INSERT.
    rounds finer, around the first round's peak). Each step reports requests/s, p50/p95/p99,
    errors, new ``mnist1`` rows (which must equal the 200s), each worker's CPU and resident
    memory, Cassandra's and vegeta's CPU, and how busy the rest of the machine was.
-4. Half load: each site design at half of its own peak throughput, for p99.
+4. Half load: each site design at half of its own peak throughput for 60 s, for p99: over
+   the whole step, and per 20 s so that a slow window (the node flushing or compacting on
+   the same cores) shows as what it is.
 5. Page weight and static-file headers, as a browser with a session sees them.
 
 Every loop is bounded in count and time; all traffic stays on 127.0.0.1. Writes the "Serving",
@@ -98,6 +100,11 @@ SERIAL_PAUSE_S = 1.0
 # The warm-up's rates: steady load, well under each design's peak.
 WARM_UP_RATE_SITE = 100.0
 WARM_UP_RATE_SEED = 8.0
+# The half-load step is long enough to hold several of the node's background jobs (a memtable
+# flush every 20-40 s, a compaction about every minute), and its p99 is also given per window
+# of this many seconds, so that one job falling in one window shows as what it is.
+HALF_LOAD_SECONDS = 60.0
+WINDOW_SECONDS = 20.0
 
 
 # --- processes -----------------------------------------------------------------------------------
@@ -230,6 +237,7 @@ class Step:
     p50: float = 0.0
     p95: float = 0.0
     p99: float = 0.0
+    window_p99: list[float] = field(default_factory=list)  # ms, per WINDOW_SECONDS of sends
     new_rows: int = 0
     worker_cpu: list[float] = field(default_factory=list)  # % of one core, per worker
     worker_rss: list[float] = field(default_factory=list)  # MB, peak
@@ -295,22 +303,53 @@ def _seconds(timestamp: str) -> float:
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def results(vegeta: str, out: Path) -> tuple[list[float], dict[str, int], float]:
-    """Latencies (ms, from the scheduled send), status codes, and the span in seconds from the
-    first send to the last answer (what the throughput is measured over)."""
+@dataclass
+class Results:
+    latencies: list[float]  # ms, from the scheduled send
+    sent: list[float]  # s, each request's scheduled send after the step's first
+    codes: dict[str, int]
+    span: float  # s, from the first send to the last answer (what throughput is measured over)
+
+
+def results(vegeta: str, out: Path) -> Results:
+    """What vegeta recorded in ``out``: latencies, send times, status codes and the span."""
     encoded = subprocess.run(
         [vegeta, "encode", "--to", "json", str(out)], capture_output=True, check=True, timeout=60
     ).stdout
     out.unlink(missing_ok=True)
-    latencies, codes, first, last = [], {}, float("inf"), 0.0
+    latencies, sends, codes, first, last = [], [], {}, float("inf"), 0.0
     for line in encoded.splitlines():
         result = json.loads(line)
         latencies.append(result["latency"] / 1e6)
         code = str(result["code"]) if result["code"] else "no answer"
         codes[code] = codes.get(code, 0) + 1
         sent = _seconds(result["timestamp"])
+        sends.append(sent)
         first, last = min(first, sent), max(last, sent + result["latency"] / 1e9)
-    return latencies, codes, max(last - first, 1e-9)
+    return Results(
+        latencies=latencies,
+        sent=[s - first for s in sends],
+        codes=codes,
+        span=max(last - first, 1e-9),
+    )
+
+
+def window_p99s(sent: list[float], latencies: list[float], *, width: float) -> list[float]:
+    """p99 of the answers to the requests sent in each ``width`` seconds of a step; a last,
+    shorter window counts when it holds at least three quarters of a window. Empty when the
+    step is shorter than two windows (then the step's own p99 says it all)."""
+    if not sent:
+        return []
+    duration = max(sent)
+    count = int(duration // width) + (duration % width >= 0.75 * width)
+    if count < 2:
+        return []
+    windows: list[list[float]] = [[] for _ in range(count)]
+    for when, latency in zip(sent, latencies, strict=True):
+        index = int(when // width)
+        if index < count:
+            windows[index].append(latency)
+    return [percentile(w, 99) for w in windows]
 
 
 def write_targets(path: Path, url: str, bodies: list[bytes], headers: dict[str, str]) -> None:
@@ -508,7 +547,9 @@ def run_step(
     with Meter(groups) as meter:
         attack(vegeta, design.targets, rate=rate, seconds=seconds, out=out)
         vegeta_cpu = process_cpu_from_children()
-    latencies, codes, step.span = results(vegeta, out)
+    recorded = results(vegeta, out)
+    latencies, codes, step.span = recorded.latencies, recorded.codes, recorded.span
+    step.window_p99 = window_p99s(recorded.sent, latencies, width=WINDOW_SECONDS)
     # Timed-out requests may still be finishing on the server: let them land before counting.
     if codes.get("no answer"):
         time.sleep(3)
@@ -541,11 +582,18 @@ def process_cpu_from_children() -> float:
     return delta
 
 
+def windows_prose(step: Step) -> str:
+    if not step.window_p99:
+        return ""
+    each = ", ".join(f"{p:.1f}" for p in step.window_p99)
+    return f" (p99 of each {WINDOW_SECONDS:g} s: {each} ms)"
+
+
 def describe(step: Step) -> str:
     codes = ", ".join(f"{k}: {v}" for k, v in sorted(step.codes.items()) if k != "200")
     return (
         f"{step.design:>12} r{step.round} {step.rate:7.1f}/s -> {step.ok_per_s:7.1f} ok/s  "
-        f"p50 {step.p50:7.1f}  p95 {step.p95:7.1f}  p99 {step.p99:7.1f} ms  "
+        f"p50 {step.p50:7.1f}  p95 {step.p95:7.1f}  p99 {step.p99:7.1f} ms{windows_prose(step)}  "
         f"errors {step.errors}{' (' + codes + ')' if codes else ''}  "
         f"rows {step.new_rows}/{step.ok}  "
         f"workers CPU {'+'.join(f'{c:.0f}' for c in step.worker_cpu)}%  "
@@ -782,8 +830,8 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
             h = half[design.name]
             lines.append(
                 f"{design.name} at half its peak ({h.rate:g}/s for {h.seconds:g} s): "
-                f"p50 {h.p50:.1f} ms, p95 {h.p95:.1f} ms, **p99 {h.p99:.1f} ms**, "
-                f"{h.errors} errors, {h.new_rows} new rows for {h.ok} answers."
+                f"p50 {h.p50:.1f} ms, p95 {h.p95:.1f} ms, **p99 {h.p99:.1f} ms**"
+                f"{windows_prose(h)}, {h.errors} errors, {h.new_rows} new rows for {h.ok} answers."
             )
     lines.append("")
     for name, reason in failed:
@@ -882,7 +930,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--step-seconds", type=float, default=10.0)
-    parser.add_argument("--half-seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--half-seconds",
+        type=float,
+        default=HALF_LOAD_SECONDS,
+        help=f"the half-load step; its p99 is also given per {WINDOW_SECONDS:g} s",
+    )
     parser.add_argument("--site-start", type=float, default=20.0, help="first rate, requests/s")
     parser.add_argument("--seed-start", type=float, default=2.0, help="first rate, requests/s")
     parser.add_argument("--serial", type=int, default=200, help="requests in the server-time phase")
