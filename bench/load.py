@@ -53,6 +53,7 @@ import time
 import urllib.parse
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -295,12 +296,11 @@ def warm_up(designs: list[Design], vegeta: str, *, seconds: float) -> None:
         out.unlink(missing_ok=True)
 
 
-def _seconds(timestamp: str) -> float:
-    """Seconds of an RFC 3339 timestamp with nanoseconds (vegeta's), within the day suffices."""
-    clock = timestamp.partition("T")[2].rstrip("Z")
-    clock = re.split(r"[+-]", clock)[0]
-    hours, minutes, seconds = clock.split(":")
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+def _epoch_seconds(timestamp: str) -> float:
+    """Seconds since the epoch of an RFC 3339 timestamp with nanoseconds (vegeta's)."""
+    # Python reads at most microseconds: the digits after the sixth are dropped.
+    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", timestamp)
+    return datetime.fromisoformat(trimmed.replace("Z", "+00:00")).timestamp()
 
 
 @dataclass
@@ -311,33 +311,40 @@ class Results:
     span: float  # s, from the first send to the last answer (what throughput is measured over)
 
 
-def results(vegeta: str, out: Path) -> Results:
-    """What vegeta recorded in ``out``: latencies, send times, status codes and the span."""
-    encoded = subprocess.run(
-        [vegeta, "encode", "--to", "json", str(out)], capture_output=True, check=True, timeout=60
-    ).stdout
-    out.unlink(missing_ok=True)
+def parse_results(lines: list[bytes]) -> Results:
+    """vegeta's results as JSON lines: latencies, send times, status codes and the span."""
     latencies, sends, codes, first, last = [], [], {}, float("inf"), 0.0
-    for line in encoded.splitlines():
+    for line in lines:
         result = json.loads(line)
         latencies.append(result["latency"] / 1e6)
         code = str(result["code"]) if result["code"] else "no answer"
         codes[code] = codes.get(code, 0) + 1
-        sent = _seconds(result["timestamp"])
+        sent = _epoch_seconds(result["timestamp"])
         sends.append(sent)
         first, last = min(first, sent), max(last, sent + result["latency"] / 1e9)
     return Results(
         latencies=latencies,
-        sent=[s - first for s in sends],
+        sent=[round(s - first, 6) for s in sends],
         codes=codes,
         span=max(last - first, 1e-9),
     )
 
 
+def results(vegeta: str, out: Path) -> Results:
+    """What vegeta recorded in ``out`` (which is deleted)."""
+    encoded = subprocess.run(
+        [vegeta, "encode", "--to", "json", str(out)], capture_output=True, check=True, timeout=60
+    ).stdout
+    out.unlink(missing_ok=True)
+    return parse_results(encoded.splitlines())
+
+
 def window_p99s(sent: list[float], latencies: list[float], *, width: float) -> list[float]:
-    """p99 of the answers to the requests sent in each ``width`` seconds of a step; a last,
-    shorter window counts when it holds at least three quarters of a window. Empty when the
-    step is shorter than two windows (then the step's own p99 says it all)."""
+    """p99 of the answers to the requests sent in each ``width`` seconds of a step, in order.
+
+    A last, shorter window counts when the step's sends reach three quarters of the way
+    into it; a window no request was sent in is left out. Empty when the sends span less
+    than 1.75 windows (then the step's own p99 says it all)."""
     if not sent:
         return []
     duration = max(sent)
@@ -349,7 +356,7 @@ def window_p99s(sent: list[float], latencies: list[float], *, width: float) -> l
         index = int(when // width)
         if index < count:
             windows[index].append(latency)
-    return [percentile(w, 99) for w in windows]
+    return [percentile(w, 99) for w in windows if w]
 
 
 def write_targets(path: Path, url: str, bodies: list[bytes], headers: dict[str, str]) -> None:
@@ -956,8 +963,8 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(argv if argv is not None else sys.argv[1:])
     if not 1 <= args.rounds <= 4 or not 1 <= args.step_seconds <= 60:
         raise SystemExit("--rounds 1..4 and --step-seconds 1..60 keep the run bounded")
-    if not 1 <= args.warm_up_seconds <= 300:
-        raise SystemExit("--warm-up-seconds 1..300 keeps the run bounded")
+    if not 1 <= args.warm_up_seconds <= 300 or not 1 <= args.half_seconds <= 300:
+        raise SystemExit("--warm-up-seconds and --half-seconds 1..300 keep the run bounded")
     started = time.time()
     vegeta = find_vegeta()
 
