@@ -28,7 +28,10 @@ calls ``model.predict`` and runs one un-prepared INSERT.
 4. Half load: each site design at half of its own peak throughput for 60 s, for p99: over
    the whole step, and per 20 s so that a slow window (the node flushing or compacting on
    the same cores) shows as what it is.
-5. Page weight and static-file headers, as a browser with a session sees them.
+5. Closed loop, issue 12's own measure: 8 clients (``--clients``) that each post their next
+   drawing, a whole 280x280 canvas, as soon as the last is answered, 15 s a step, the designs
+   alternating A/B then B/A (``--closed-rounds``). Its ratio is beside the open loop's.
+6. Page weight and static-file headers, as a browser with a session sees them.
 
 Every loop is bounded in count and time; all traffic stays on 127.0.0.1. Writes the "Serving",
 "Load" and "Page weight" sections of docs/PERFORMANCE.md (and "Worker model" when several site
@@ -46,6 +49,7 @@ import os
 import re
 import runpy
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -105,6 +109,11 @@ WARM_UP_RATE_SEED = 8.0
 # flush every 20-40 s, a compaction about every minute), and its p99 is also given per window
 # of this many seconds, so that one job falling in one window shows as what it is.
 HALF_LOAD_SECONDS = 60.0
+# Issue 12's own measure: `hey` with 8 concurrent clients posting a 280x280 drawing for 15 s,
+# the designs alternating A/B/A/B.
+CLOSED_CLIENTS = 8
+CLOSED_SECONDS = 15.0
+CLOSED_ROUNDS = 2
 WINDOW_SECONDS = 20.0
 
 
@@ -229,7 +238,7 @@ def find_vegeta() -> str:
 class Step:
     design: str
     round: int
-    rate: float  # offered requests/s
+    rate: float  # offered requests/s (0 in a closed loop)
     seconds: float
     span: float = 0.0  # first send to last answer
     requests: int = 0
@@ -248,6 +257,7 @@ class Step:
     others_cpu: float = 0.0  # the rest of the machine: other engineers, the bench itself
     machine_busy: float = 0.0  # % of all cores
     wall: float = 0.0  # seconds the CPU figures were measured over
+    clients: int = 0  # a closed loop of this many clients; 0: an open loop at ``rate``
 
     def cpu_ms_per_answer(self, percent: float) -> float:
         """CPU milliseconds per 200 of a process group that used ``percent`` of one core."""
@@ -272,12 +282,41 @@ class Step:
         )
 
 
-def attack(vegeta: str, targets: Path, *, rate: float, seconds: float, out: Path) -> None:
-    """One open-loop step: ``rate`` requests/s for ``seconds``, results into ``out``."""
+def attack_args(
+    vegeta: str,
+    targets: Path,
+    *,
+    seconds: float,
+    out: Path,
+    rate: float | None = None,
+    clients: int | None = None,
+) -> list[str]:
+    """vegeta's command for one step: an open loop at ``rate`` requests/s, or a closed loop of
+    ``clients`` that each send their next request as soon as the last is answered."""
+    if (rate is None) == (clients is None):
+        raise ValueError("a step is paced by a rate or by a number of clients")
+    if clients is None:
+        pace = [f"-rate={round(rate)}/1s", "-max-workers=2000"]
+    else:
+        pace = ["-rate=0", f"-workers={clients}", f"-max-workers={clients}"]
+    return [
+        vegeta, "attack", "-format=json", f"-targets={targets}", *pace,
+        f"-duration={seconds:g}s", f"-timeout={REQUEST_TIMEOUT_S}s", f"-output={out}",
+    ]  # fmt: skip
+
+
+def attack(
+    vegeta: str,
+    targets: Path,
+    *,
+    seconds: float,
+    out: Path,
+    rate: float | None = None,
+    clients: int | None = None,
+) -> None:
+    """One step for ``seconds`` (see ``attack_args``), results into ``out``."""
     process = subprocess.run(
-        [vegeta, "attack", "-format=json", f"-targets={targets}", f"-rate={round(rate)}/1s",
-         f"-duration={seconds:g}s", f"-timeout={REQUEST_TIMEOUT_S}s", "-max-workers=2000",
-         f"-output={out}"],
+        attack_args(vegeta, targets, seconds=seconds, out=out, rate=rate, clients=clients),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=seconds + REQUEST_TIMEOUT_S + 30,
     )  # fmt: skip
     if process.returncode != 0:
@@ -385,6 +424,7 @@ class Design:
     headers: dict[str, str]
     server: Server | None = None
     targets: Path | None = None
+    canvas_targets: Path | None = None  # whole 280x280 canvases, for the closed loop
     first_prediction_s: float = float("nan")
     first_request_ms: float = float("nan")
     worker_boot_rss: list[float] = field(default_factory=list)
@@ -537,10 +577,21 @@ def server_time(
 
 
 def run_step(
-    design: Design, vegeta: str, *, rate: float, seconds: float, round_: int, count_rows
+    design: Design,
+    vegeta: str,
+    *,
+    seconds: float,
+    round_: int,
+    count_rows,
+    rate: float = 0.0,
+    clients: int = 0,
+    targets: Path | None = None,
 ) -> Step:
-    assert design.server is not None and design.targets is not None
-    step = Step(design=design.name, round=round_, rate=rate, seconds=seconds)
+    """One step at ``rate`` requests/s, or of ``clients`` in a closed loop, posting ``targets``
+    (the design's own if None)."""
+    targets = targets or design.targets
+    assert design.server is not None and targets is not None
+    step = Step(design=design.name, round=round_, rate=rate, seconds=seconds, clients=clients)
     rows_before = count_rows()
     groups = {
         "workers": design.server.workers(),
@@ -549,10 +600,13 @@ def run_step(
             int(os.environ.get("CASSANDRA_PORT", "9042")), cassandra_host()
         ),
     }
-    out = design.targets.with_suffix(".bin")
+    out = targets.with_suffix(".bin")
     process_cpu_from_children()
     with Meter(groups) as meter:
-        attack(vegeta, design.targets, rate=rate, seconds=seconds, out=out)
+        if clients:
+            attack(vegeta, targets, clients=clients, seconds=seconds, out=out)
+        else:
+            attack(vegeta, targets, rate=rate, seconds=seconds, out=out)
         vegeta_cpu = process_cpu_from_children()
     recorded = results(vegeta, out)
     latencies, codes, step.span = recorded.latencies, recorded.codes, recorded.span
@@ -598,8 +652,9 @@ def windows_prose(step: Step) -> str:
 
 def describe(step: Step) -> str:
     codes = ", ".join(f"{k}: {v}" for k, v in sorted(step.codes.items()) if k != "200")
+    offered = f"{step.clients} clients" if step.clients else f"{step.rate:7.1f}/s"
     return (
-        f"{step.design:>12} r{step.round} {step.rate:7.1f}/s -> {step.ok_per_s:7.1f} ok/s  "
+        f"{step.design:>12} r{step.round} {offered} -> {step.ok_per_s:7.1f} ok/s  "
         f"p50 {step.p50:7.1f}  p95 {step.p95:7.1f}  p99 {step.p99:7.1f} ms{windows_prose(step)}  "
         f"errors {step.errors}{' (' + codes + ')' if codes else ''}  "
         f"rows {step.new_rows}/{step.ok}  "
@@ -674,6 +729,38 @@ def peak(steps: list[Step], design: str) -> Step:
 def sustained(steps: list[Step], design: str) -> Step | None:
     good = [s for s in steps if s.design == design and not s.saturated]
     return max(good, key=lambda s: s.rate) if good else None
+
+
+def closed_loop(designs, vegeta, args, count_rows) -> list[Step]:
+    """Issue 12's own measure: ``--clients`` clients in a closed loop posting whole 280x280
+    canvases for CLOSED_SECONDS a step, the designs alternating, the order swapped each round."""
+    steps: list[Step] = []
+    for round_ in range(1, args.closed_rounds + 1):
+        for design in designs if round_ % 2 else designs[::-1]:
+            print(
+                f"  round {round_}/{args.closed_rounds}: {design.name}, {args.clients} clients "
+                f"for {CLOSED_SECONDS:g} s...",
+                flush=True,
+            )
+            step = run_step(
+                design, vegeta, clients=args.clients, seconds=CLOSED_SECONDS, round_=round_,
+                count_rows=count_rows, targets=design.canvas_targets,
+            )  # fmt: skip
+            steps.append(step)
+            print("   " + describe(step), flush=True)
+    return steps
+
+
+def closed_loop_ratio(steps: list[Step], site: str, seed: str) -> float | None:
+    """The site's closed-loop 200s/s over the seed's, each the median of its rounds; None
+    when the seed answered nothing."""
+
+    def median_rate(name: str) -> float:
+        rates = [s.ok_per_s for s in steps if s.design == name and s.clients]
+        return statistics.median(rates) if rates else 0.0
+
+    seed_rate = median_rate(seed)
+    return median_rate(site) / seed_rate if seed_rate else None
 
 
 # --- page weight ---------------------------------------------------------------------------------
@@ -775,7 +862,41 @@ def command_of(args: argparse.Namespace) -> str:
     return "python -m bench.load " + " ".join(args.argv) if args.argv else "make bench"
 
 
-def report(args, designs, timing, steps, half, pages, started, failed) -> None:
+def closed_loop_lines(closed: list[Step], designs: list[Design], args) -> list[str]:
+    """The "Load" section's part on the closed loop, issue 12's own way of measuring."""
+    if not closed:
+        return []
+    seed = next((d for d in designs if not d.is_site), None)
+    lines = [
+        f"**Closed loop, as issue 12 measured:** {args.clients} clients, each posting its next "
+        "drawing as soon as its last was answered (as `hey -c "
+        f"{args.clients}` does), whole 280x280 canvases, {CLOSED_SECONDS:g} s a step, the "
+        "designs alternating and the order swapped each round.",
+    ]
+    if seed is not None:
+        for design in (d for d in designs if d.is_site):
+            ratio = closed_loop_ratio(closed, design.name, seed.name)
+            if ratio is not None:
+                lines[0] += (
+                    f" **{design.name}: {ratio:.1f}x the seed's design** (medians of rounds)."
+                )
+    lines += [
+        "",
+        "| design | round | 200s /s | p50 ms | p99 ms | errors | new rows / 200s | CPU ms per "
+        "answer: workers / Cassandra |",
+        "|" + " --- |" * 8,
+        *(
+            f"| {s.design} | {s.round} | {s.ok_per_s:.1f} | {s.p50:.0f} | {s.p99:.0f} | "
+            f"{s.errors} | {s.new_rows} / {s.ok} | {s.cpu_ms_per_answer(sum(s.worker_cpu)):.1f} / "
+            f"{s.cpu_ms_per_answer(s.cassandra_cpu):.1f} |"
+            for s in closed
+        ),
+        "",
+    ]
+    return lines
+
+
+def report(args, designs, timing, steps, half, closed, pages, started, failed) -> None:
     site_designs = [d for d in designs if d.is_site]
     seeds = [d for d in designs if not d.is_site]
     primary = site_designs[0]
@@ -841,6 +962,7 @@ def report(args, designs, timing, steps, half, pages, started, failed) -> None:
                 f"{windows_prose(h)}, {h.errors} errors, {h.new_rows} new rows for {h.ok} answers."
             )
     lines.append("")
+    lines += closed_loop_lines(closed, designs, args)
     for name, reason in failed:
         lines += [f"{name} was left out: {reason}", ""]
     for design in designs:
@@ -957,6 +1079,18 @@ def main(argv: list[str] | None = None) -> int:
         help="send the whole canvas at 280 px times this, not the page's upload (which scales "
         "a big drawing down to the ink preprocessing uses)",
     )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=CLOSED_CLIENTS,
+        help="clients of the closed-loop steps (issue 12's own measure)",
+    )
+    parser.add_argument(
+        "--closed-rounds",
+        type=int,
+        default=CLOSED_ROUNDS,
+        help="closed-loop rounds, the designs alternating; 0 leaves them out",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8600")))
     parser.add_argument("--no-docs", action="store_true", help="print, but do not write docs/")
     args = parser.parse_args(argv)
@@ -965,6 +1099,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--rounds 1..4 and --step-seconds 1..60 keep the run bounded")
     if not 1 <= args.warm_up_seconds <= 300 or not 1 <= args.half_seconds <= 300:
         raise SystemExit("--warm-up-seconds and --half-seconds 1..300 keep the run bounded")
+    if not 1 <= args.clients <= 64 or not 0 <= args.closed_rounds <= 4:
+        raise SystemExit("--clients 1..64 and --closed-rounds 0..4 keep the run bounded")
     started = time.time()
     vegeta = find_vegeta()
 
@@ -976,6 +1112,7 @@ def main(argv: list[str] | None = None) -> int:
         pngs = [render_strokes(strokes, scale=args.canvas_scale) for strokes in drawn]
     args.upload_sides = [Image.open(io.BytesIO(png)).width for png in pngs]
     bodies = [predict_body(png) for png in pngs]
+    canvas_bodies = [predict_body(render_strokes(strokes)) for strokes in drawn]
     names = [name.strip() for name in args.designs.split(",") if name.strip()]
     if not any(name.startswith("site") for name in names):
         raise SystemExit("--designs needs at least one site design")
@@ -1028,6 +1165,8 @@ def main(argv: list[str] | None = None) -> int:
             url = design.server.url + ("/api/v1/predict" if design.is_site else "/")
             design.targets = workdir / f"targets-{design.name.replace(':', '-')}.jsonl"
             write_targets(design.targets, url, bodies, design.headers)
+            design.canvas_targets = design.targets.with_suffix(".canvas.jsonl")
+            write_targets(design.canvas_targets, url, canvas_bodies, design.headers)
 
         designs = [d for d in designs if d.targets is not None]
         if not any(d.is_site for d in designs):
@@ -1066,7 +1205,13 @@ def main(argv: list[str] | None = None) -> int:
                 )  # fmt: skip
                 print("   " + describe(half[design.name]), flush=True)
 
-        # 5. Page weight.
+        # 5. The issue's own measure: a closed loop of clients posting whole canvases.
+        closed: list[Step] = []
+        if args.closed_rounds:
+            print("Closed loop: whole 280x280 canvases, alternating designs...", flush=True)
+            closed = closed_loop(designs, vegeta, args, count_rows)
+
+        # 6. Page weight.
         primary = next(d for d in designs if d.is_site)
         assert primary.server is not None
         pages = page_weight(primary.server.url, bench.password)
@@ -1077,13 +1222,14 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     f.name: getattr(d, f.name)
                     for f in fields(d)
-                    if f.name not in ("server", "targets")
+                    if f.name not in ("server", "targets", "canvas_targets")
                 }
                 for d in designs
             ],
             "serial": timing,
             "steps": [asdict(s) | {"saturated": s.saturated} for s in steps],
             "half": {k: asdict(v) for k, v in half.items()},
+            "closed": [asdict(s) for s in closed],
             "pages": pages,
             "failed": failed,
         }
@@ -1094,7 +1240,7 @@ def main(argv: list[str] | None = None) -> int:
     limits = image_limits.measure()
     print(image_limits.table(limits))
     if not args.no_docs:
-        report(args, designs, timing, steps, half, pages, started, failed)
+        report(args, designs, timing, steps, half, closed, pages, started, failed)
         write_section(
             "PERFORMANCE.md",
             "Image limits",
@@ -1114,6 +1260,12 @@ def main(argv: list[str] | None = None) -> int:
             line += f", {ratio:.1f}x the seed's design"
         if design.name in half:
             line += f"; at half load p99 {half[design.name].p99:.1f} ms"
+        if (
+            seeds
+            and design.is_site
+            and (ratio := closed_loop_ratio(closed, design.name, seeds[0].name))
+        ):
+            line += f"; {args.clients} clients, whole canvases: {ratio:.1f}x the seed's design"
         print(line)
     print(f"raw figures: {raw_path.relative_to(ROOT)}")
     if not args.no_docs:

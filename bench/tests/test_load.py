@@ -1,8 +1,9 @@
 """The load benchmark's pure parts: how a step's answers are summed up."""
 
 import json
+from pathlib import Path
 
-from bench.load import parse_results, window_p99s
+from bench.load import Step, attack_args, closed_loop_ratio, describe, parse_results, window_p99s
 
 
 def vegeta_line(timestamp: str, latency_ms: float, code: int = 200) -> bytes:
@@ -64,3 +65,53 @@ def test_window_p99s_of_a_step_too_short_for_two_windows_is_empty():
     sent = [i / 10 for i in range(340)]  # 33.9 s: one window and 13.9 s
     assert window_p99s(sent, [1.0] * len(sent), width=20) == []
     assert window_p99s([], [], width=20) == []
+
+
+def test_attack_args_paces_an_open_loop_by_rate():
+    args = attack_args("vegeta", Path("t.jsonl"), rate=120.4, seconds=10, out=Path("o.bin"))
+    assert "-rate=120/1s" in args and "-duration=10s" in args
+    assert not any(a.startswith("-workers=") for a in args)
+
+
+def test_attack_args_holds_a_fixed_number_of_clients_in_a_closed_loop():
+    args = attack_args("vegeta", Path("t.jsonl"), clients=8, seconds=15, out=Path("o.bin"))
+    # rate 0 is as fast as the clients go: each sends its next request when answered.
+    assert "-rate=0" in args
+    assert "-workers=8" in args and "-max-workers=8" in args
+    assert not any(a.startswith("-rate=") and a != "-rate=0" for a in args)
+
+
+def test_attack_args_needs_a_rate_or_clients_not_both():
+    for kwargs in ({}, {"rate": 10.0, "clients": 8}):
+        try:
+            attack_args("vegeta", Path("t"), seconds=1, out=Path("o"), **kwargs)
+        except ValueError:
+            continue
+        raise AssertionError(f"accepted {kwargs}")
+
+
+def closed_step(design: str, round_: int, ok: int, seconds: float = 15.0) -> Step:
+    return Step(design=design, round=round_, rate=0, seconds=seconds, span=seconds, ok=ok,
+                requests=ok, clients=8)  # fmt: skip
+
+
+def test_closed_loop_ratio_compares_the_medians_of_each_designs_rounds():
+    steps = [
+        closed_step("site", 1, 3000),  # 200/s
+        closed_step("seed", 1, 390),  # 26/s
+        closed_step("seed", 2, 360),  # 24/s
+        closed_step("site", 2, 2700),  # 180/s
+        closed_step("site", 3, 3300),  # 220/s
+    ]
+    assert closed_loop_ratio(steps, "site", "seed") == 200 / 25
+
+
+def test_closed_loop_ratio_without_an_answered_seed_is_none():
+    assert closed_loop_ratio([closed_step("site", 1, 300), closed_step("seed", 1, 0)], "site",
+                             "seed") is None  # fmt: skip
+    assert closed_loop_ratio([closed_step("site", 1, 300)], "site", "seed") is None
+
+
+def test_a_closed_loop_step_is_described_by_its_clients_not_a_rate():
+    line = describe(closed_step("site", 1, 3000))
+    assert "8 clients" in line and "200.0 ok/s" in line
