@@ -12,24 +12,21 @@ rejection carries to kinds of non-digit the network never saw.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
 from training.strokes import (
     TEMPLATES,
     Stroke,
+    Template,
     _arc,
     _catmull_rom,
-    _extend_ends,
-    _tremor,
-    _warp,
     place_strokes,
+    template_strokes,
 )
 
 NOT_A_DIGIT = 10  # the label of the eleventh class
-
-Template = Sequence[Sequence[Sequence[tuple[float, float]]]]
 
 
 def _star() -> list:
@@ -318,20 +315,6 @@ HELD_OUT = (
 FAMILIES = ("symbol", "scribble", "several digits")
 
 
-def _template_strokes(template: Template, rng: np.random.Generator) -> list[np.ndarray]:
-    warp = _warp(rng, 0.022)
-    strokes = []
-    for template_stroke in template:
-        pieces = []
-        for segment in template_stroke:
-            curve = _catmull_rom(warp(np.asarray(segment, dtype=float)))
-            pieces.append(curve if not pieces else curve[1:])
-        xy = np.vstack(pieces)
-        xy = _extend_ends(xy, rng.normal(0.015, 0.025), rng.normal(0.015, 0.03))
-        strokes.append(_tremor(xy, rng, 0.003))
-    return strokes
-
-
 def _scribble(rng: np.random.Generator) -> list[np.ndarray]:
     """A smooth curve through random points, or a dense back-and-forth fill."""
     if rng.random() < 0.3:
@@ -371,7 +354,7 @@ def _several_digits(
 def template_digit_strokes(rng: np.random.Generator) -> list[np.ndarray]:
     digit = int(rng.integers(10))
     templates = TEMPLATES[digit]
-    return _template_strokes(templates[rng.integers(len(templates))], rng)
+    return template_strokes(templates[rng.integers(len(templates))], rng)
 
 
 def non_digit_strokes(
@@ -395,7 +378,7 @@ def non_digit_strokes(
     names = [n for n in SYMBOLS if (n in HELD_OUT) == held_out]
     name = str(rng.choice(names))
     templates = SYMBOLS[name]
-    return name, _template_strokes(templates[rng.integers(len(templates))], rng)
+    return name, template_strokes(templates[rng.integers(len(templates))], rng)
 
 
 def place_non_digit(

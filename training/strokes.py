@@ -432,6 +432,23 @@ def drawn_digit(
     )
 
 
+def template_strokes(template: Template, rng: np.random.Generator) -> list[np.ndarray]:
+    """A template (digit or not) drawn once by hand, as polylines in its own unit box: its
+    control points warped, joined smoothly, the ends overshot or cut short, a little tremor.
+    ``place_strokes`` then slants, rotates and puts it on the canvas."""
+    warp = _warp(rng, 0.022)
+    strokes = []
+    for template_stroke in template:
+        pieces = []
+        for segment in template_stroke:
+            curve = _catmull_rom(warp(np.asarray(segment, dtype=float)))
+            pieces.append(curve if not pieces else curve[1:])
+        xy = np.vstack(pieces)
+        xy = _extend_ends(xy, rng.normal(0.015, 0.025), rng.normal(0.015, 0.03))
+        strokes.append(_tremor(xy, rng, 0.003))
+    return strokes
+
+
 def place_strokes(
     strokes: Sequence[np.ndarray],
     rng: np.random.Generator,
