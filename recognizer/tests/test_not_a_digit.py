@@ -12,8 +12,8 @@ from django.conf import settings
 from recognizer import preprocessing
 from recognizer.inference import Recognizer, get_recognizer
 from recognizer.records.tables import Prediction
-from training.nondigits import SYMBOLS, _template_strokes, place_non_digit
-from training.strokes import drawn_digit, render_strokes
+from training.nondigits import SYMBOLS, place_non_digit
+from training.strokes import drawn_digit, render_strokes, template_strokes
 
 URL = "/api/v1/predict"
 
@@ -21,7 +21,7 @@ URL = "/api/v1/predict"
 def symbol_png(name: str, seed: int = 0) -> bytes:
     rng = np.random.default_rng(seed)
     strokes = place_non_digit(
-        _template_strokes(SYMBOLS[name][0], rng), rng, pen_width=18.0, size=170, center=(140, 140)
+        template_strokes(SYMBOLS[name][0], rng), rng, pen_width=18.0, size=170, center=(140, 140)
     )
     return render_strokes(strokes, pen_width=18.0)
 
@@ -55,7 +55,7 @@ def test_the_served_model_rejects_closed_shapes_wherever_they_are_drawn(name):
     for _ in range(20):
         pen = float(rng.choice([10.0, 18.0, 28.0]))
         template = SYMBOLS[name][rng.integers(len(SYMBOLS[name]))]
-        strokes = place_non_digit(_template_strokes(template, rng), rng, pen_width=pen)
+        strokes = place_non_digit(template_strokes(template, rng), rng, pen_width=pen)
         png = render_strokes(strokes, pen_width=pen)
         rejected += get_recognizer().recognize(preprocessing.preprocess(png)).not_a_digit
     assert rejected >= 18
