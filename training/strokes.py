@@ -403,10 +403,10 @@ def drawn_digit(
     template = templates[rng.integers(len(templates)) if variant is None else variant]
     v = variation
     warp = _warp(rng, 0.022 * v)
-    slant = rng.uniform(-0.12, 0.38) * v  # most people lean to the right
-    rotation = math.radians(float(np.clip(rng.normal(0.0, 6.0), -15.0, 15.0)) * v)
-    widen = math.exp(rng.normal(0.0, 0.15) * v)
+    slant, rotation, widen = hand_pose(rng, v)
 
+    # As template_strokes, but with the warp and pose drawn first (the order training's
+    # random streams were made in) and scaled by ``variation``.
     strokes: list[np.ndarray] = []
     for template_stroke in template:
         pieces = []
@@ -430,6 +430,15 @@ def drawn_digit(
         canvas=canvas,
         pen_width=pen_width,
     )
+
+
+def hand_pose(rng: np.random.Generator, variation: float = 1.0) -> tuple[float, float, float]:
+    """How a hand holds a whole digit: (slant, rotation in radians, widen), for
+    ``place_strokes``. Most people lean to the right."""
+    slant = rng.uniform(-0.12, 0.38) * variation
+    rotation = math.radians(float(np.clip(rng.normal(0.0, 6.0), -15.0, 15.0)) * variation)
+    widen = math.exp(rng.normal(0.0, 0.15) * variation)
+    return slant, rotation, widen
 
 
 def template_strokes(template: Template, rng: np.random.Generator) -> list[np.ndarray]:

@@ -28,17 +28,21 @@ def test_a_tally_with_every_answer_right_has_nothing_misread():
     assert tally.misread() == "-"
 
 
-def test_no_style_is_one_of_its_digits_templates():
+def test_no_style_is_a_copy_of_one_of_its_digits_templates():
+    # Only a literal copy: a style is mostly a template's digit with a stroke more or a
+    # proportion changed, which no measure of ink overlap separates (the module says so).
     for name, (digit, style) in STYLES.items():
         as_lists = repr(style)
         assert all(as_lists != repr(template) for template in TEMPLATES[digit]), name
 
 
-def test_every_style_is_drawn_on_the_canvas_at_the_size_asked():
+def test_every_style_is_drawn_on_the_canvas_60_to_230_px_tall():
     rng = np.random.default_rng(3)
     for name, (_, style) in STYLES.items():
-        for pen in (10.0, 28.0):
-            points = np.vstack([np.asarray(s) for s in drawing(style, rng, pen=pen)])
-            assert points.min() >= pen / 2 and points.max() <= CANVAS_SIDE - pen / 2, name
-            height = np.ptp(points[:, 1])
-            assert 40 <= height <= 240, (name, height)
+        for pen in (10.0, 18.0, 28.0):
+            for _ in range(20):
+                points = np.vstack([np.asarray(s) for s in drawing(style, rng, pen=pen)])
+                assert points.min() >= pen / 2 and points.max() <= CANVAS_SIDE - pen / 2, name
+                height = np.ptp(points[:, 1])
+                # The pointer events sample the curve, so a turning point may fall just short.
+                assert 0.9 * max(60, 4 * pen) <= height <= 230, (name, pen, height)
