@@ -110,7 +110,7 @@ WARM_UP_RATE_SEED = 8.0
 # of this many seconds, so that one job falling in one window shows as what it is.
 HALF_LOAD_SECONDS = 60.0
 # Issue 12's own measure: `hey` with 8 concurrent clients posting a 280x280 drawing for 15 s,
-# the designs alternating A/B/A/B.
+# the designs alternating (here A/B, then B/A).
 CLOSED_CLIENTS = 8
 CLOSED_SECONDS = 15.0
 CLOSED_ROUNDS = 2
@@ -295,6 +295,9 @@ def attack_args(
     ``clients`` that each send their next request as soon as the last is answered."""
     if (rate is None) == (clients is None):
         raise ValueError("a step is paced by a rate or by a number of clients")
+    if (rate is not None and round(rate) < 1) or (clients is not None and clients < 1):
+        # vegeta reads -rate=0 as no limit at all.
+        raise ValueError(f"a step needs a rate or clients of at least 1, not {rate or clients}")
     if clients is None:
         pace = [f"-rate={round(rate)}/1s", "-max-workers=2000"]
     else:
@@ -305,18 +308,10 @@ def attack_args(
     ]  # fmt: skip
 
 
-def attack(
-    vegeta: str,
-    targets: Path,
-    *,
-    seconds: float,
-    out: Path,
-    rate: float | None = None,
-    clients: int | None = None,
-) -> None:
-    """One step for ``seconds`` (see ``attack_args``), results into ``out``."""
+def attack(command: list[str], *, seconds: float) -> None:
+    """Run one step's vegeta ``command`` (``attack_args``), which lasts ``seconds``."""
     process = subprocess.run(
-        attack_args(vegeta, targets, seconds=seconds, out=out, rate=rate, clients=clients),
+        command,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=seconds + REQUEST_TIMEOUT_S + 30,
     )  # fmt: skip
     if process.returncode != 0:
@@ -331,7 +326,8 @@ def warm_up(designs: list[Design], vegeta: str, *, seconds: float) -> None:
         rate = WARM_UP_RATE_SITE if design.is_site else WARM_UP_RATE_SEED
         print(f"  {design.name} at {rate:g}/s for {seconds:g} s", flush=True)
         out = design.targets.with_suffix(".warm-up.bin")
-        attack(vegeta, design.targets, rate=rate, seconds=seconds, out=out)
+        attack(attack_args(vegeta, design.targets, rate=rate, seconds=seconds, out=out),
+               seconds=seconds)  # fmt: skip
         out.unlink(missing_ok=True)
 
 
@@ -583,15 +579,17 @@ def run_step(
     seconds: float,
     round_: int,
     count_rows,
-    rate: float = 0.0,
-    clients: int = 0,
+    rate: float | None = None,
+    clients: int | None = None,
     targets: Path | None = None,
 ) -> Step:
     """One step at ``rate`` requests/s, or of ``clients`` in a closed loop, posting ``targets``
     (the design's own if None)."""
     targets = targets or design.targets
     assert design.server is not None and targets is not None
-    step = Step(design=design.name, round=round_, rate=rate, seconds=seconds, clients=clients)
+    step = Step(
+        design=design.name, round=round_, rate=rate or 0.0, seconds=seconds, clients=clients or 0
+    )
     rows_before = count_rows()
     groups = {
         "workers": design.server.workers(),
@@ -603,10 +601,8 @@ def run_step(
     out = targets.with_suffix(".bin")
     process_cpu_from_children()
     with Meter(groups) as meter:
-        if clients:
-            attack(vegeta, targets, clients=clients, seconds=seconds, out=out)
-        else:
-            attack(vegeta, targets, rate=rate, seconds=seconds, out=out)
+        command = attack_args(vegeta, targets, seconds=seconds, out=out, rate=rate, clients=clients)
+        attack(command, seconds=seconds)
         vegeta_cpu = process_cpu_from_children()
     recorded = results(vegeta, out)
     latencies, codes, step.span = recorded.latencies, recorded.codes, recorded.span
@@ -662,7 +658,8 @@ def describe(step: Step) -> str:
         f"RSS {'/'.join(f'{m:.0f}' for m in step.worker_rss)} MB  "
         f"({step.cpu_ms_per_answer(sum(step.worker_cpu)):.1f} ms/answer)  "
         f"Cassandra {step.cassandra_cpu:.0f}%  vegeta {step.vegeta_cpu:.0f}%  "
-        f"others {step.others_cpu:.0f}%{'  SATURATED' if step.saturated else ''}"
+        f"others {step.others_cpu:.0f}%"
+        f"{'  SATURATED' if step.saturated and not step.clients else ''}"
     )
 
 
@@ -742,6 +739,7 @@ def closed_loop(designs, vegeta, args, count_rows) -> list[Step]:
                 f"for {CLOSED_SECONDS:g} s...",
                 flush=True,
             )
+            assert design.canvas_targets is not None
             step = run_step(
                 design, vegeta, clients=args.clients, seconds=CLOSED_SECONDS, round_=round_,
                 count_rows=count_rows, targets=design.canvas_targets,
@@ -871,15 +869,24 @@ def closed_loop_lines(closed: list[Step], designs: list[Design], args) -> list[s
         f"**Closed loop, as issue 12 measured:** {args.clients} clients, each posting its next "
         "drawing as soon as its last was answered (as `hey -c "
         f"{args.clients}` does), whole 280x280 canvases, {CLOSED_SECONDS:g} s a step, the "
-        "designs alternating and the order swapped each round.",
+        "designs alternating"
+        + (", the order swapped each round." if args.closed_rounds > 1 else "."),
     ]
     if seed is not None:
         for design in (d for d in designs if d.is_site):
             ratio = closed_loop_ratio(closed, design.name, seed.name)
-            if ratio is not None:
-                lines[0] += (
-                    f" **{design.name}: {ratio:.1f}x the seed's design** (medians of rounds)."
-                )
+            if ratio is None:
+                continue
+            rates = {(s.design, s.round): s.ok_per_s for s in closed}
+            by_round = [
+                f"{rates[design.name, r] / rates[seed.name, r]:.1f}x"
+                for r in sorted({s.round for s in closed})
+                if rates.get((seed.name, r)) and (design.name, r) in rates
+            ]
+            lines[0] += (
+                f" **{design.name}: {ratio:.1f}x the seed's design** (the medians of the rounds;"
+                f" round by round {', '.join(by_round)})."
+            )
     lines += [
         "",
         "| design | round | 200s /s | p50 ms | p99 ms | errors | new rows / 200s | CPU ms per "

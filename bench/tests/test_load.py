@@ -2,8 +2,18 @@
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
-from bench.load import Step, attack_args, closed_loop_ratio, describe, parse_results, window_p99s
+from bench.load import (
+    Step,
+    attack_args,
+    closed_loop_lines,
+    closed_loop_ratio,
+    describe,
+    make_designs,
+    parse_results,
+    window_p99s,
+)
 
 
 def vegeta_line(timestamp: str, latency_ms: float, code: int = 200) -> bytes:
@@ -81,8 +91,9 @@ def test_attack_args_holds_a_fixed_number_of_clients_in_a_closed_loop():
     assert not any(a.startswith("-rate=") and a != "-rate=0" for a in args)
 
 
-def test_attack_args_needs_a_rate_or_clients_not_both():
-    for kwargs in ({}, {"rate": 10.0, "clients": 8}):
+def test_attack_args_needs_a_rate_or_clients_not_both_nor_zero():
+    # vegeta reads -rate=0 as no limit: a rate that rounds to 0 must not get that far.
+    for kwargs in ({}, {"rate": 10.0, "clients": 8}, {"rate": 0.4}, {"clients": 0}):
         try:
             attack_args("vegeta", Path("t"), seconds=1, out=Path("o"), **kwargs)
         except ValueError:
@@ -115,3 +126,27 @@ def test_closed_loop_ratio_without_an_answered_seed_is_none():
 def test_a_closed_loop_step_is_described_by_its_clients_not_a_rate():
     line = describe(closed_step("site", 1, 3000))
     assert "8 clients" in line and "200.0 ok/s" in line
+
+
+def test_closed_loop_lines_give_the_ratio_and_each_rounds():
+    site, seed = make_designs(["site", "seed"], "token", 8600)
+    steps = [
+        closed_step("site", 1, 2700),  # 180/s
+        closed_step("seed", 1, 375),  # 25/s
+        closed_step("seed", 2, 405),  # 27/s
+        closed_step("site", 2, 3240),  # 216/s
+    ]
+    args = SimpleNamespace(clients=8, closed_rounds=2)
+    text = "\n".join(closed_loop_lines(steps, [site, seed], args))
+    assert "**site: 7.6x the seed's design**" in text  # 198 / 26
+    assert "round by round 7.2x, 8.0x" in text
+    assert "the order swapped each round" in text
+    assert text.count("\n| site |") == 2 and text.count("\n| seed |") == 2
+
+
+def test_closed_loop_lines_without_a_seed_give_no_ratio():
+    (site,) = make_designs(["site"], "token", 8600)
+    args = SimpleNamespace(clients=8, closed_rounds=1)
+    text = "\n".join(closed_loop_lines([closed_step("site", 1, 2700)], [site], args))
+    assert "x the seed's design" not in text and "swapped" not in text
+    assert "| site | 1 | 180.0 |" in text
