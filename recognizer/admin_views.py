@@ -160,9 +160,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
                     label_every=max(1, days // 10),
                 ),
                 "digits_chart": bar_chart(
-                    [(str(d), n) for d, n in enumerate(stats.total.digits)],
-                    title="Predicted digits",
-                    width=360,
+                    [(str(d), n) for d, n in enumerate(stats.total.digits)]
+                    + [("not a digit", stats.total.not_a_digit)],
+                    title="Answers: each digit, and not a digit",
+                    width=400,
                 ),
                 "matrix": [
                     (

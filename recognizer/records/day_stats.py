@@ -51,6 +51,7 @@ class Tally:
     """Counts of one model version over some predictions (a day, or a range of days)."""
 
     n: int = 0
+    # Answered as each digit; a drawing answered "not a digit" counts in not_a_digit only.
     digits: list[int] = field(default_factory=lambda: [0] * 10)
     unsure: int = 0
     # Answered "that doesn't look like a digit" (the stored digit is the network's guess).
@@ -66,7 +67,8 @@ class Tally:
         self, *, digit: int, unsure: bool, not_a_digit: bool, corrected_label: int | None
     ) -> None:
         self.n += 1
-        self.digits[digit] += 1
+        if not not_a_digit:
+            self.digits[digit] += 1
         # "Not sure" is what the page said: a rejected drawing was "not a digit" instead.
         self.unsure += bool(unsure) and not not_a_digit
         self.not_a_digit += bool(not_a_digit)

@@ -12,7 +12,8 @@ from recognizer.records import keys
 # The counting rules of the cached statistics (the admin's day tallies, a user's month
 # summaries); a cache counted under older rules (an earlier number, or none) is counted
 # again once. 2: a drawing answered "not a digit" is never right. 3: nor is it "not sure".
-COUNTING_RULES = 3
+# 4: nor is it counted among the digits answered (the admin's answers chart).
+COUNTING_RULES = 4
 
 
 def answered_right(*, digit: int, not_a_digit: bool, label: int | None) -> bool:

@@ -360,6 +360,12 @@ class TestStatistics:
         page = staff_client.get("/admin/prediction-statistics/", RANGE).content.decode()
         v1 = re.search(rf'data-model-version="{V1}">(.*?)</section>', page, re.S).group(1)
         assert '<strong class="stat-not-a-digit">50.0%</strong>not a digit (2)' in v1
+        # The answers chart counts what the site answered: the rejected 4 and 1 as "not a
+        # digit", not as the network's guesses.
+        chart = v1.partition("<h3>Answers")[2]
+        answers = dict(re.findall(r"<title>([^<:]+): (\d+)</title>", chart))
+        assert (answers["4"], answers["1"], answers["2"]) == ("1", "0", "1")
+        assert answers["not a digit"] == "2"
 
     def test_not_sure_counts_only_answers_the_page_called_not_sure(self, staff_client, ada):
         # The page says "That doesn't look like a digit" for a rejected drawing, however low

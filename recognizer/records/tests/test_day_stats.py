@@ -14,6 +14,15 @@ def test_a_drawing_rejected_as_not_a_digit_is_never_an_agreement():
     assert tally.confusion[4][4] == 1
 
 
+def test_a_drawing_answered_not_a_digit_is_counted_as_that_not_as_the_networks_guess():
+    tally = Tally()
+    tally.count(digit=4, unsure=False, not_a_digit=True, corrected_label=None)
+    tally.count(digit=4, unsure=False, not_a_digit=False, corrected_label=None)
+    tally.count(digit=1, unsure=True, not_a_digit=True, corrected_label=None)
+    assert (tally.n, tally.not_a_digit) == (3, 2)
+    assert tally.digits == [0, 0, 0, 0, 1, 0, 0, 0, 0, 0]  # what the site answered
+
+
 def test_a_tally_survives_its_json_form():
     rows = [
         {
