@@ -161,8 +161,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
                 ),
                 "digits_chart": bar_chart(
                     [(str(d), n) for d, n in enumerate(stats.total.digits)]
-                    + [("not a digit", stats.total.not_a_digit)],
-                    title="Answers: each digit, and not a digit",
+                    # "?" as the page and the history show a "not a digit" answer.
+                    + [("?", stats.total.not_a_digit)],
+                    title="Answers: each digit, and ? for not a digit",
                     width=400,
                 ),
                 "matrix": [

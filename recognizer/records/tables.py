@@ -154,7 +154,8 @@ class PredictionDayStats(DjangoCassandraModel):
 
     changed = columns.TimeUUID()
     computed_for = columns.TimeUUID()
-    # JSON: {model_version: {"n", "digits", "unsure", "feedback", "agree", "confusion"}}.
+    # JSON: {model_version: {"format", "n", "digits", "unsure", "not_a_digit", "feedback",
+    # "agree", "confusion"}}: records.day_stats.Tally.as_json.
     stats = columns.Text()
 
     class Meta:

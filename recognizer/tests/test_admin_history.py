@@ -365,7 +365,7 @@ class TestStatistics:
         chart = v1.partition("<h3>Answers")[2]
         answers = dict(re.findall(r"<title>([^<:]+): (\d+)</title>", chart))
         assert (answers["4"], answers["1"], answers["2"]) == ("1", "0", "1")
-        assert answers["not a digit"] == "2"
+        assert answers["?"] == "2"
 
     def test_not_sure_counts_only_answers_the_page_called_not_sure(self, staff_client, ada):
         # The page says "That doesn't look like a digit" for a rejected drawing, however low
