@@ -164,7 +164,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
                     # "?" as the page and the history show a "not a digit" answer.
                     + [("?", stats.total.not_a_digit)],
                     title="Answers: each digit, and ? for not a digit",
-                    width=400,
+                    width=360,
                 ),
                 "matrix": [
                     (
