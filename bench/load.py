@@ -109,12 +109,12 @@ WARM_UP_RATE_SEED = 8.0
 # flush every 20-40 s, a compaction about every minute), and its p99 is also given per window
 # of this many seconds, so that one job falling in one window shows as what it is.
 HALF_LOAD_SECONDS = 60.0
+WINDOW_SECONDS = 20.0
 # Issue 12's own measure: `hey` with 8 concurrent clients posting a 280x280 drawing for 15 s,
 # the designs alternating (here A/B, then B/A).
 CLOSED_CLIENTS = 8
 CLOSED_SECONDS = 15.0
 CLOSED_ROUNDS = 2
-WINDOW_SECONDS = 20.0
 
 
 # --- processes -----------------------------------------------------------------------------------
@@ -873,11 +873,11 @@ def closed_loop_lines(closed: list[Step], designs: list[Design], args) -> list[s
         + (", the order swapped each round." if args.closed_rounds > 1 else "."),
     ]
     if seed is not None:
+        rates = {(s.design, s.round): s.ok_per_s for s in closed}
         for design in (d for d in designs if d.is_site):
             ratio = closed_loop_ratio(closed, design.name, seed.name)
             if ratio is None:
                 continue
-            rates = {(s.design, s.round): s.ok_per_s for s in closed}
             by_round = [
                 f"{rates[design.name, r] / rates[seed.name, r]:.1f}x"
                 for r in sorted({s.round for s in closed})

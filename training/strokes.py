@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -32,11 +32,13 @@ __all__ = [
     "Stroke",
     "drawn_digit",
     "drawn_digit_png",
+    "hand_pose",
     "page_curve",
     "place_strokes",
     "render_strokes",
     "resample",
     "sparse_strokes",
+    "template_strokes",
     "upload_png",
     "upload_side",
     "variant_count",
@@ -401,24 +403,11 @@ def drawn_digit(
     """
     templates = TEMPLATES[digit]
     template = templates[rng.integers(len(templates)) if variant is None else variant]
-    v = variation
-    warp = _warp(rng, 0.022 * v)
-    slant, rotation, widen = hand_pose(rng, v)
-
-    # As template_strokes, but with the warp and pose drawn first (the order training's
-    # random streams were made in) and scaled by ``variation``.
-    strokes: list[np.ndarray] = []
-    for template_stroke in template:
-        pieces = []
-        for segment in template_stroke:
-            control = warp(np.asarray(segment, dtype=float))
-            curve = _catmull_rom(control)
-            pieces.append(curve if not pieces else curve[1:])
-        xy = np.vstack(pieces)
-        xy = _extend_ends(xy, rng.normal(0.015, 0.025) * v, rng.normal(0.015, 0.03) * v)
-        xy = _tremor(xy, rng, 0.003 * v)
-        strokes.append(xy)
-
+    # The warp and the pose are drawn before the strokes: the order training's random streams
+    # were made in.
+    warp = _warp(rng, 0.022 * variation)
+    slant, rotation, widen = hand_pose(rng, variation)
+    strokes = template_strokes(template, rng, variation=variation, warp=warp)
     return place_strokes(
         strokes,
         rng,
@@ -441,11 +430,20 @@ def hand_pose(rng: np.random.Generator, variation: float = 1.0) -> tuple[float, 
     return slant, rotation, widen
 
 
-def template_strokes(template: Template, rng: np.random.Generator) -> list[np.ndarray]:
+def template_strokes(
+    template: Template,
+    rng: np.random.Generator,
+    *,
+    variation: float = 1.0,
+    warp: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> list[np.ndarray]:
     """A template (digit or not) drawn once by hand, as polylines in its own unit box: its
-    control points warped, joined smoothly, the ends overshot or cut short, a little tremor.
-    ``place_strokes`` then slants, rotates and puts it on the canvas."""
-    warp = _warp(rng, 0.022)
+    control points warped (by ``warp``, drawn here if None), joined smoothly, the ends
+    overshot or cut short, a little tremor, all scaled by ``variation``. ``place_strokes``
+    then slants, rotates and puts it on the canvas."""
+    v = variation
+    if warp is None:
+        warp = _warp(rng, 0.022 * v)
     strokes = []
     for template_stroke in template:
         pieces = []
@@ -453,8 +451,8 @@ def template_strokes(template: Template, rng: np.random.Generator) -> list[np.nd
             curve = _catmull_rom(warp(np.asarray(segment, dtype=float)))
             pieces.append(curve if not pieces else curve[1:])
         xy = np.vstack(pieces)
-        xy = _extend_ends(xy, rng.normal(0.015, 0.025), rng.normal(0.015, 0.03))
-        strokes.append(_tremor(xy, rng, 0.003))
+        xy = _extend_ends(xy, rng.normal(0.015, 0.025) * v, rng.normal(0.015, 0.03) * v)
+        strokes.append(_tremor(xy, rng, 0.003 * v))
     return strokes
 
 
