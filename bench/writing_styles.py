@@ -12,9 +12,9 @@ and a long tail, a 1 with a long flag) have templates now. The styles were chose
 against the templates: most are a template's digit with a stroke more or a proportion changed,
 so no measure of ink overlap tells them apart.
 
-Each style is drawn ``--count`` times from a random stream of its own, varied as the templates
-are (``training.strokes.template_strokes``: warp, overshoot, tremor; ``hand_pose``: slant,
-rotation, width), 60 to 230 px tall anywhere on the canvas, with the benchmarks' pens, and read
+Each style is drawn ``--count`` times from a random stream of its own, drawn as a template is
+(``training.strokes.drawn_template``: warp, overshoot, tremor, slant, rotation, width), 60 to
+230 px tall anywhere on the canvas, with the benchmarks' pens, and read
 through the site's preprocessing and served model. Right means the site answers the digit
 drawn; "That doesn't look like a digit" is a wrong answer. The variation is the templates' own,
 so this measures new shapes, not new hands. Writes the "Writing styles no template draws"
@@ -41,10 +41,8 @@ from training.strokes import (
     Stroke,
     Template,
     _arc,
-    hand_pose,
-    place_strokes,
+    drawn_template,
     render_strokes,
-    template_strokes,
 )
 
 HOW = (
@@ -187,14 +185,9 @@ class Tally:
 
 def drawing(template: Template, rng: np.random.Generator, *, pen: float) -> list[Stroke]:
     """One drawing of a style: the templates' variation, any size and place on the canvas."""
-    strokes = template_strokes(template, rng)
-    slant, rotation, widen = hand_pose(rng)
-    return place_strokes(
-        strokes,
+    return drawn_template(
+        template,
         rng,
-        slant=slant,
-        rotation=rotation,
-        widen=widen,
         size=rng.uniform(max(60.0, 4 * pen), 230),
         center=(rng.uniform(40, 240), rng.uniform(40, 240)),
         pen_width=pen,

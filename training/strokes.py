@@ -32,7 +32,7 @@ __all__ = [
     "Stroke",
     "drawn_digit",
     "drawn_digit_png",
-    "hand_pose",
+    "drawn_template",
     "page_curve",
     "place_strokes",
     "render_strokes",
@@ -396,20 +396,47 @@ def drawn_digit(
 ) -> list[Stroke]:
     """One hand-drawn-looking ``digit`` as strokes of canvas points, like pointer events.
 
-    ``size`` is the height of the drawing in canvas pixels (random 90-220 if None) and ``center``
-    where the middle of its bounding box goes (near the middle if None); the drawing is kept on
-    the canvas, ``pen_width`` is only used for that margin. ``variant`` picks a template (random
-    if None) and ``variation`` scales every random change (0 draws the bare template, upright).
+    ``variant`` picks one of its templates (random if None); the rest is ``drawn_template``'s.
     """
     templates = TEMPLATES[digit]
     template = templates[rng.integers(len(templates)) if variant is None else variant]
+    return drawn_template(
+        template,
+        rng,
+        size=size,
+        center=center,
+        canvas=canvas,
+        pen_width=pen_width,
+        variation=variation,
+    )
+
+
+def drawn_template(
+    template: Template,
+    rng: np.random.Generator,
+    *,
+    size: float | None = None,
+    center: tuple[float, float] | None = None,
+    canvas: int = CANVAS_SIDE,
+    pen_width: float = 18.0,
+    variation: float = 1.0,
+) -> list[Stroke]:
+    """A template drawn once by hand as strokes of canvas points, like pointer events.
+
+    ``size`` is the height of the drawing in canvas pixels (random 90-220 if None) and ``center``
+    where the middle of its bounding box goes (near the middle if None); the drawing is kept on
+    the canvas, ``pen_width`` is only used for that margin. ``variation`` scales every random
+    change (0 draws the bare template, upright).
+    """
+    v = variation
     # The warp and the pose are drawn before the strokes: the order training's random streams
     # were made in.
-    warp = _warp(rng, 0.022 * variation)
-    slant, rotation, widen = hand_pose(rng, variation)
-    strokes = template_strokes(template, rng, variation=variation, warp=warp)
+    warp = _warp(rng, 0.022 * v)
+    slant = rng.uniform(-0.12, 0.38) * v  # most people lean to the right
+    rotation = math.radians(float(np.clip(rng.normal(0.0, 6.0), -15.0, 15.0)) * v)
+    widen = math.exp(rng.normal(0.0, 0.15) * v)
     return place_strokes(
-        strokes,
+        template_strokes(template, rng, variation=v, warp=warp),
         rng,
         slant=slant,
         rotation=rotation,
@@ -419,15 +446,6 @@ def drawn_digit(
         canvas=canvas,
         pen_width=pen_width,
     )
-
-
-def hand_pose(rng: np.random.Generator, variation: float = 1.0) -> tuple[float, float, float]:
-    """How a hand holds a whole digit: (slant, rotation in radians, widen), for
-    ``place_strokes``. Most people lean to the right."""
-    slant = rng.uniform(-0.12, 0.38) * variation
-    rotation = math.radians(float(np.clip(rng.normal(0.0, 6.0), -15.0, 15.0)) * variation)
-    widen = math.exp(rng.normal(0.0, 0.15) * variation)
-    return slant, rotation, widen
 
 
 def template_strokes(
