@@ -32,18 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.designs import Design, first_prediction, predict_body
 from bench.docs import percentile
-from bench.load import (
-    Design,
-    find_vegeta,
-    first_prediction,
-    predict_body,
-    run_step,
-    server_time,
-    write_targets,
-)
+from bench.load import run_step, server_time
 from bench.site import KEYSPACE, ROOT, bench_environment, cassandra_host
 from bench.site import gunicorn as gunicorn_server
+from bench.vegeta import find_vegeta, write_targets
 from training.strokes import drawn_digit, render_strokes, upload_png
 
 

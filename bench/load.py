@@ -36,51 +36,57 @@ calls ``model.predict`` and runs one un-prepared INSERT.
 Every loop is bounded in count and time; all traffic stays on 127.0.0.1. Writes the "Serving",
 "Load" and "Page weight" sections of docs/PERFORMANCE.md (and "Worker model" when several site
 designs ran), and the raw figures to var/bench/.
+
+What the serving benchmarks share lives beside it: ``bench.designs`` (the designs and how to
+post to them), ``bench.vegeta`` (the load generator) and ``bench.meters`` (CPU and memory
+from /proc).
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
 import io
 import json
 import os
 import re
-import runpy
-import shutil
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from bench import image_limits
+from bench.designs import Design, first_prediction, make_designs, post, predict_body
 from bench.docs import percentile, write_section
+from bench.meters import Meter, cassandra_pids, process_cpu_from_children
 from bench.site import (
     KEYSPACE,
     ROOT,
     USERNAME,
     BenchEnvironment,
-    Server,
     bench_environment,
     cassandra_host,
 )
 from bench.site import gunicorn as gunicorn_server
+from bench.vegeta import (
+    VEGETA_VERSION,
+    attack,
+    attack_args,
+    find_vegeta,
+    results,
+    window_p99s,
+    write_targets,
+)
 from recognizer.preprocessing import UPLOAD_INK_SIDE
 from training.strokes import drawn_digit, render_strokes, upload_png
 
 MODEL = ROOT / "recognizer" / "ml" / "mnist_cnn.keras"
-VEGETA_VERSION = "v12.13.0"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # A step past any of these is saturated: the ladder stops climbing for that design.
 MIN_ANSWERED_SHARE = 0.90
 MAX_ERROR_SHARE = 0.01
@@ -98,7 +104,6 @@ LIMITS_PROSE = (
     "by a box `reduce` after inflating). The API refuses bodies over 2 MB before reading them. "
     "CPU time is what an upload costs the server; wall time also says how busy the machine was."
 )
-REQUEST_TIMEOUT_S = 10
 # The server-time phase: each design answers this many drawings in a row, after a pause.
 SERIAL_BLOCK = 50
 SERIAL_PAUSE_S = 1.0
@@ -115,123 +120,6 @@ WINDOW_SECONDS = 20.0
 CLOSED_CLIENTS = 8
 CLOSED_SECONDS = 15.0
 CLOSED_ROUNDS = 2
-
-
-# --- processes -----------------------------------------------------------------------------------
-
-
-def cpu_seconds(pid: int, thread: int | None = None) -> float:
-    """CPU seconds so far of process ``pid``, or of one of its threads; 0 once it is gone."""
-    path = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
-    try:
-        fields = Path(path).read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def machine_busy_seconds() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    total = sum(values[:8])
-    return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
-
-
-def cassandra_pids(port: int = 9042, host: str = "127.0.0.1") -> list[int]:
-    """The Cassandra JVM listening on ``host:port`` (read only: its CPU is part of each
-    request's cost). Other Cassandra nodes on the machine are other people's work."""
-    # /proc/net/tcp writes an IPv4 address as the little-endian hex of its 4 bytes.
-    wanted = {"00000000", "".join(f"{int(b):02X}" for b in reversed(host.split(".")))}
-    listening = set()
-    for table in ("/proc/net/tcp",):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            address, _, hex_port = fields[1].rpartition(":")
-            # The host (or every address): other nodes listen on 127.0.0.2 and so on.
-            if fields[3] == "0A" and int(hex_port, 16) == port and address in wanted:
-                listening.add(f"socket:[{fields[9]}]")
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if b"CassandraDaemon" not in (entry / "cmdline").read_bytes():
-                continue
-            if any(os.readlink(fd) in listening for fd in (entry / "fd").iterdir()):
-                pids.append(int(entry.name))
-        except OSError:
-            continue
-    return pids
-
-
-class Meter:
-    """CPU seconds and peak RSS of a set of processes over an interval, and the whole machine's."""
-
-    def __init__(self, groups: dict[str, list[int]]) -> None:
-        self.groups = groups
-        self.peak_rss: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.25):
-            for pids in self.groups.values():
-                for pid in pids:
-                    self.peak_rss[pid] = max(self.peak_rss.get(pid, 0.0), rss_mb(pid))
-
-    def __enter__(self) -> Meter:
-        self._cpu0 = {pid: cpu_seconds(pid) for pids in self.groups.values() for pid in pids}
-        self._machine0 = machine_busy_seconds()
-        self._self0 = time.process_time()
-        self._wall0 = time.monotonic()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.wall = time.monotonic() - self._wall0
-        busy1, total1 = machine_busy_seconds()
-        self.machine_busy = busy1 - self._machine0[0]
-        self.machine_cores = (total1 - self._machine0[1]) / self.wall
-        # A process that ended meanwhile (another engineer's Cassandra) counts as nothing.
-        self.cpu = {
-            pid: max(0.0, cpu_seconds(pid) - self._cpu0.get(pid, 0.0))
-            for pids in self.groups.values()
-            for pid in pids
-        }
-        self.cpu_self = time.process_time() - self._self0
-
-    def group_cpu(self, name: str) -> float:
-        return sum(self.cpu.get(pid, 0.0) for pid in self.groups[name])
-
-
-# --- the load generator --------------------------------------------------------------------------
-
-
-def find_vegeta() -> str:
-    found = shutil.which("vegeta") or str(Path.home() / "go" / "bin" / "vegeta")
-    if not Path(found).is_file():
-        raise SystemExit(
-            "vegeta is not installed: `make bench` installs it "
-            f"(go install github.com/tsenart/vegeta/v12@{VEGETA_VERSION})."
-        )
-    return found
 
 
 @dataclass
@@ -282,42 +170,6 @@ class Step:
         )
 
 
-def attack_args(
-    vegeta: str,
-    targets: Path,
-    *,
-    seconds: float,
-    out: Path,
-    rate: float | None = None,
-    clients: int | None = None,
-) -> list[str]:
-    """vegeta's command for one step: an open loop at ``rate`` requests/s, or a closed loop of
-    ``clients`` that each send their next request as soon as the last is answered."""
-    if (rate is None) == (clients is None):
-        raise ValueError("a step is paced by a rate or by a number of clients")
-    if (rate is not None and round(rate) < 1) or (clients is not None and clients < 1):
-        # vegeta reads -rate=0 as no limit at all.
-        raise ValueError(f"a step needs a rate or clients of at least 1, not {rate or clients}")
-    if clients is None:
-        pace = [f"-rate={round(rate)}/1s", "-max-workers=2000"]
-    else:
-        pace = ["-rate=0", f"-workers={clients}", f"-max-workers={clients}"]
-    return [
-        vegeta, "attack", "-format=json", f"-targets={targets}", *pace,
-        f"-duration={seconds:g}s", f"-timeout={REQUEST_TIMEOUT_S}s", f"-output={out}",
-    ]  # fmt: skip
-
-
-def attack(command: list[str], *, seconds: float) -> None:
-    """Run one step's vegeta ``command`` (``attack_args``), which lasts ``seconds``."""
-    process = subprocess.run(
-        command,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=seconds + REQUEST_TIMEOUT_S + 30,
-    )  # fmt: skip
-    if process.returncode != 0:
-        raise SystemExit(f"vegeta failed: {process.stderr.decode()[-2000:]}")
-
-
 def warm_up(designs: list[Design], vegeta: str, *, seconds: float) -> None:
     """Steady load on each design in turn, answers not kept: the Cassandra node's JIT and the
     servers' caches reach the state a running deployment is in."""
@@ -329,189 +181,6 @@ def warm_up(designs: list[Design], vegeta: str, *, seconds: float) -> None:
         attack(attack_args(vegeta, design.targets, rate=rate, seconds=seconds, out=out),
                seconds=seconds)  # fmt: skip
         out.unlink(missing_ok=True)
-
-
-def _epoch_seconds(timestamp: str) -> float:
-    """Seconds since the epoch of an RFC 3339 timestamp with nanoseconds (vegeta's)."""
-    # Python reads at most microseconds: the digits after the sixth are dropped.
-    trimmed = re.sub(r"(\.\d{6})\d+", r"\1", timestamp)
-    return datetime.fromisoformat(trimmed.replace("Z", "+00:00")).timestamp()
-
-
-@dataclass
-class Results:
-    latencies: list[float]  # ms, from the scheduled send
-    sent: list[float]  # s, each request's scheduled send after the step's first
-    codes: dict[str, int]
-    span: float  # s, from the first send to the last answer (what throughput is measured over)
-
-
-def parse_results(lines: list[bytes]) -> Results:
-    """vegeta's results as JSON lines: latencies, send times, status codes and the span."""
-    latencies, sends, codes, first, last = [], [], {}, float("inf"), 0.0
-    for line in lines:
-        result = json.loads(line)
-        latencies.append(result["latency"] / 1e6)
-        code = str(result["code"]) if result["code"] else "no answer"
-        codes[code] = codes.get(code, 0) + 1
-        sent = _epoch_seconds(result["timestamp"])
-        sends.append(sent)
-        first, last = min(first, sent), max(last, sent + result["latency"] / 1e9)
-    return Results(
-        latencies=latencies,
-        sent=[round(s - first, 6) for s in sends],
-        codes=codes,
-        span=max(last - first, 1e-9),
-    )
-
-
-def results(vegeta: str, out: Path) -> Results:
-    """What vegeta recorded in ``out`` (which is deleted)."""
-    encoded = subprocess.run(
-        [vegeta, "encode", "--to", "json", str(out)], capture_output=True, check=True, timeout=60
-    ).stdout
-    out.unlink(missing_ok=True)
-    return parse_results(encoded.splitlines())
-
-
-def window_p99s(sent: list[float], latencies: list[float], *, width: float) -> list[float]:
-    """p99 of the answers to the requests sent in each ``width`` seconds of a step, in order.
-
-    A last, shorter window counts when the step's sends reach three quarters of the way
-    into it; a window no request was sent in is left out. Empty when the sends span less
-    than 1.75 windows (then the step's own p99 says it all)."""
-    if not sent:
-        return []
-    duration = max(sent)
-    count = int(duration // width) + (duration % width >= 0.75 * width)
-    if count < 2:
-        return []
-    windows: list[list[float]] = [[] for _ in range(count)]
-    for when, latency in zip(sent, latencies, strict=True):
-        index = int(when // width)
-        if index < count:
-            windows[index].append(latency)
-    return [percentile(w, 99) for w in windows if w]
-
-
-def write_targets(path: Path, url: str, bodies: list[bytes], headers: dict[str, str]) -> None:
-    with path.open("w") as handle:
-        for body in bodies:
-            target = {
-                "method": "POST",
-                "url": url,
-                "body": base64.b64encode(body).decode(),
-                "header": {name: [value] for name, value in headers.items()},
-            }
-            handle.write(json.dumps(target) + "\n")
-
-
-# --- designs -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Design:
-    name: str  # "site", "site:sync", "seed", ...
-    app: str
-    worker_class: str
-    workers: int
-    threads: int
-    port: int
-    headers: dict[str, str]
-    server: Server | None = None
-    targets: Path | None = None
-    canvas_targets: Path | None = None  # whole 280x280 canvases, for the closed loop
-    first_prediction_s: float = float("nan")
-    first_request_ms: float = float("nan")
-    worker_boot_rss: list[float] = field(default_factory=list)
-
-    @property
-    def is_site(self) -> bool:
-        return self.app == "mnistsite.wsgi"
-
-    def gunicorn_args(self) -> list[str]:
-        args = ["--workers", str(self.workers), "--worker-class", self.worker_class]
-        if self.worker_class == "gthread":
-            args += ["--threads", str(self.threads)]
-        if self.worker_class == "gevent":
-            args += ["--worker-connections", "200"]
-        if not self.is_site:
-            args += ["--config", str(ROOT / "bench" / "seed_gunicorn.conf.py"), "--timeout", "120"]
-        return args
-
-
-def site_config() -> dict[str, object]:
-    """The worker settings of the repository's gunicorn.conf.py (the seed is served the same)."""
-    values = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    return {k: values[k] for k in ("workers", "worker_class", "threads")}
-
-
-def make_designs(names: list[str], token: str, base_port: int) -> list[Design]:
-    config = site_config()
-    designs = []
-    for index, name in enumerate(names):
-        kind, _, worker = name.partition(":")
-        worker_class, _, rest = worker.partition(":")
-        threads, _, workers = rest.partition(":")
-        if kind not in ("site", "seed"):
-            raise SystemExit(f"unknown design {name!r}: use site[:class] or seed[:class]")
-        designs.append(
-            Design(
-                name=name,
-                app="mnistsite.wsgi" if kind == "site" else "bench.seed_app:application",
-                worker_class=worker_class or str(config["worker_class"]),
-                workers=int(workers or config["workers"]),
-                threads=int(threads or config["threads"]),
-                port=base_port + index,
-                headers={"Content-Type": "application/json"}
-                | ({"Authorization": f"Token {token}"} if kind == "site" else {}),
-            )
-        )
-    return designs
-
-
-def post(url: str, body: bytes, headers: dict[str, str], connection=None):
-    """POST on a kept-alive connection; (status, headers, body, connection)."""
-    parts = urllib.parse.urlsplit(url)
-    if connection is None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    connection.request("POST", parts.path, body=body, headers=headers)
-    response = connection.getresponse()
-    payload = response.read()
-    if response.getheader("Connection", "").lower() == "close":
-        connection.close()
-        connection = None
-    return response.status, dict(response.getheaders()), payload, connection
-
-
-def predict_body(png: bytes) -> bytes:
-    """The JSON the page posts to /api/v1/predict for a drawing."""
-    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
-
-
-def first_prediction(design: Design, body: bytes, deadline_s: float = 120) -> None:
-    """Seconds from launching gunicorn to the first answered prediction, polling every 20 ms."""
-    assert design.server is not None
-    url = design.server.url + ("/api/v1/predict" if design.is_site else "/")
-    stop = time.monotonic() + deadline_s
-    while time.monotonic() < stop:
-        if design.server.process.poll() is not None:
-            raise SystemExit(f"{design.name}: gunicorn exited; see {design.server.log}")
-        sent = time.monotonic()
-        try:
-            status, _, _, connection = post(url, body, design.headers)
-        except OSError:
-            time.sleep(0.02)
-            continue
-        if connection is not None:
-            connection.close()
-        if status == 200:
-            design.first_prediction_s = time.monotonic() - design.server.started
-            design.first_request_ms = (time.monotonic() - sent) * 1000
-            design.worker_boot_rss = [rss_mb(pid) for pid in design.server.workers()]
-            return
-        time.sleep(0.02)
-    raise SystemExit(f"{design.name} answered no prediction within {deadline_s:.0f} s")
 
 
 # --- phases --------------------------------------------------------------------------------------
@@ -625,18 +294,6 @@ def run_step(
     step.others_cpu = 100 * max(0.0, meter.machine_busy - ours) / wall
     step.machine_busy = 100 * meter.machine_busy / (wall * meter.machine_cores)
     return step
-
-
-_children_cpu_seen = 0.0
-
-
-def process_cpu_from_children() -> float:
-    """CPU seconds of reaped children (vegeta) since the last call."""
-    global _children_cpu_seen
-    times = os.times()
-    total = times.children_user + times.children_system
-    delta, _children_cpu_seen = total - _children_cpu_seen, total
-    return delta
 
 
 def windows_prose(step: Step) -> str:

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.load import cassandra_pids, cpu_seconds, find_vegeta, predict_body, write_targets
+from bench.designs import predict_body
+from bench.meters import cassandra_pids, cpu_seconds
 from bench.site import KEYSPACE, ROOT, bench_environment, gunicorn
+from bench.vegeta import find_vegeta, write_targets
 from training.strokes import drawn_digit, render_strokes, upload_png
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bench.docs import percentile
-from bench.load import cassandra_pids, cpu_seconds
+from bench.meters import cassandra_pids, cpu_seconds
 from bench.site import KEYSPACE, bench_environment, cassandra_host
 
 
