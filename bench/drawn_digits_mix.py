@@ -23,8 +23,9 @@ from pathlib import Path
 from bench.docs import write_section
 from training.data import load_mnist
 from training.drawings import non_digit_drawings, synthetic_drawings
+from training.evaluation import tflite_outputs
 from training.redraw import redraw_images
-from training.trainer import tflite_outputs, train
+from training.trainer import train
 
 
 def main(argv: list[str] | None = None) -> int:

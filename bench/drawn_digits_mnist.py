@@ -34,10 +34,10 @@ from bench.drawn_digits import PENS, choose_pen
 from recognizer.inference import Recognition, Recognizer
 from training.data import load_mnist
 from training.drawings import non_digit_drawings, synthetic_drawings, to_uint8
+from training.evaluation import DIGIT_REJECT_RATE
 from training.nondigits import HELD_OUT
 from training.redraw import image_strokes, redraw_strokes
 from training.strokes import render_strokes
-from training.trainer import DIGIT_REJECT_RATE
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "recognizer" / "ml" / "mnist_cnn.keras"

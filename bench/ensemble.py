@@ -26,8 +26,8 @@ from bench.docs import percentile, write_section
 from bench.drawn_digits_mnist import MODEL, REDRAW_STREAM, rate, redraw_test_digits
 from recognizer.inference import convert_model_to_tflite
 from training.data import load_mnist
+from training.evaluation import tflite_outputs
 from training.network import digit_model, ensemble_model
-from training.trainer import tflite_outputs
 
 
 def one_drawing_ms(tflite: Path, image: np.ndarray, calls: int = 2000) -> float:

@@ -77,7 +77,7 @@ def thick_stroke_accuracy(model_path: Path, data: Any) -> float:
     import keras
     import numpy as np
 
-    from training.trainer import classification_report, predict_probabilities
+    from training.evaluation import classification_report, predict_probabilities
 
     x = data.x_test
     padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))

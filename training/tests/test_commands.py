@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from training.trainer import DIGIT_REJECT_RATE, tflite_probabilities
+from training.evaluation import DIGIT_REJECT_RATE, tflite_probabilities
 
 REPORT_KEYS = {
     "model_version",
@@ -117,7 +117,7 @@ def test_the_tflite_file_gives_the_keras_answers(quick_model):
     import keras
 
     from training.data import load_mnist
-    from training.trainer import predict_probabilities
+    from training.evaluation import predict_probabilities
 
     output, _ = quick_model
     images = load_mnist().x_test[:200]
@@ -131,7 +131,7 @@ def test_the_keras_file_keeps_ten_probabilities_and_the_tflite_adds_not_a_digit(
     import keras
 
     from training.data import load_mnist
-    from training.trainer import tflite_outputs, to_model_input
+    from training.evaluation import tflite_outputs, to_model_input
 
     output, _ = quick_model
     images = load_mnist().x_test[:50]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.trainer import (
-    atomic_path,
+from training.evaluation import (
     calibrate_not_a_digit_threshold,
     calibrate_unsure_threshold,
     classification_report,
 )
+from training.trainer import atomic_path
 
 
 def probabilities_with_confidence(confidence: np.ndarray, digits: np.ndarray) -> np.ndarray:
