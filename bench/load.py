@@ -39,7 +39,7 @@ designs ran), and the raw figures to var/bench/.
 
 What the serving benchmarks share lives beside it: ``bench.designs`` (the designs and how to
 post to them), ``bench.vegeta`` (the load generator) and ``bench.meters`` (CPU and memory
-from /proc).
+of processes).
 """
 
 from __future__ import annotations

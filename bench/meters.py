@@ -1,5 +1,6 @@
-"""What a benchmark's processes cost: CPU seconds and resident memory from /proc, the whole
-machine's busy time, and which JVM is the local Cassandra node.
+"""What a benchmark's processes cost: CPU seconds and resident memory from /proc, the CPU of
+reaped children (vegeta) from os.times(), the whole machine's busy time, and which JVM is the
+local Cassandra node.
 
     with Meter({"workers": pids, "cassandra": cassandra_pids()}) as meter:
         ...

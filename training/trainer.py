@@ -1,4 +1,5 @@
-"""Training the MNIST network; Django-free (the commands are thin wrappers).
+"""Training the MNIST network, and evaluating or recalibrating a trained one with
+``training.evaluation``; Django-free (the commands are thin wrappers).
 
 TensorFlow is imported inside the functions only.
 
@@ -660,7 +661,8 @@ def recalibrate(
 
     The validation set is rebuilt from the report (its seed, how many MNIST images it trained
     on, which kinds of drawing), so the figures are the ones ``train`` would write for the same
-    weights: a change of ``UNSURE_FLAG_RATE`` or ``DIGIT_REJECT_RATE`` needs no new training.
+    weights: a change of ``training.evaluation``'s ``UNSURE_FLAG_RATE`` or ``DIGIT_REJECT_RATE``
+    needs no new training.
     The report keeps its training figures and gains ``recalibrated`` (when, and the command).
     Returns the report as it was and as written.
     """
