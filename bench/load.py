@@ -776,7 +776,9 @@ def main(argv: list[str] | None = None) -> int:
         pngs = [render_strokes(strokes, scale=args.canvas_scale) for strokes in drawn]
     args.upload_sides = [Image.open(io.BytesIO(png)).width for png in pngs]
     bodies = [predict_body(png) for png in pngs]
-    canvas_bodies = [predict_body(render_strokes(strokes)) for strokes in drawn]
+    # Whole 280x280 canvases: the closed loop posts them, the server-time phase decodes some.
+    canvas_pngs = [render_strokes(strokes) for strokes in drawn]
+    canvas_bodies = [predict_body(png) for png in canvas_pngs]
     names = [name.strip() for name in args.designs.split(",") if name.strip()]
     if not any(name.startswith("site") for name in names):
         raise SystemExit("--designs needs at least one site design")
@@ -847,7 +849,7 @@ def main(argv: list[str] | None = None) -> int:
         serial_bodies = [bodies[i % len(bodies)] for i in range(args.serial)]
         canvases = {
             "as sent": pngs[:50],
-            "the whole 280x280 canvas": [render_strokes(strokes) for strokes in drawn[:50]],
+            "the whole 280x280 canvas": canvas_pngs[:50],
             "a 560x560 (2x) canvas": [render_strokes(s, scale=2.0) for s in drawn[:50]],
         }
         timing = server_time(designs, {d.name: serial_bodies for d in designs}, canvases)
