@@ -71,6 +71,11 @@ TEMPLATES: dict[int, tuple[Template, ...]] = {
         ([_arc(0.3, 0.5, 0.3, 0.5, -80, -450)],),  # counter-clockwise from the top, closing over
         ([_arc(0.3, 0.5, 0.3, 0.5, -100, 250)],),  # clockwise, a small gap left at the top
         ([_arc(0.26, 0.5, 0.26, 0.5, -60, -400)],),  # narrow, starting at the upper right
+        ([_arc(0.3, 0.5, 0.3, 0.5, -70, -355)],),  # stopped short at the right
+        (
+            [_arc(0.29, 0.5, 0.28, 0.5, -95, 270)],
+            [[(0.6, 0.0), (-0.02, 1.0)]],
+        ),  # slashed
     ),
     1: (
         ([[(0.0, 0.0), (0.0, 1.0)]],),  # a plain stem
@@ -177,6 +182,12 @@ TEMPLATES: dict[int, tuple[Template, ...]] = {
                 + [(0.26, 0.57), (0.07, 0.7)],
             ],
         ),  # a straighter back
+        (
+            [
+                [(0.48, 0.0), (0.22, 0.38), (0.1, 0.78), (0.2, 1.0), (0.33, 0.97), (0.35, 0.85)]
+                + [(0.24, 0.79), (0.12, 0.85)],
+            ],
+        ),  # a tiny loop at the foot of a long back
     ),
     7: (
         ([[(0.0, 0.0), (0.62, 0.0)], [(0.62, 0.0), (0.2, 1.0)]],),
