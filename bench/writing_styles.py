@@ -6,11 +6,13 @@ Issue 11's real handwriting was missed mostly in styles that the stroke template
 (``training.strokes.TEMPLATES``) did not cover. ``bench.drawn_digits`` draws only the templates,
 which the model also trains on, so it cannot see such a style. Each style below is hand-coded
 strokes, in the templates' form, of a way people write a digit that no template draws: the
-issue's one-stroke 4, 6 with a small loop and narrow 3, a slashed 0, a 3 with a small top,
-and other ways of writing each digit that the templates do not draw (an open 0, a 1 with only a
+issue's one-stroke 4, 6 with a small loop and narrow 3, a 3 with a small top, and other ways of
+writing each digit that the templates do not draw (a 0 looped where it closes, a 1 with only a
 base, a curled 3, a 4 with a curved side, an open 6, a wavy 7, ...).
 The issue's other missed styles (an 8 as one crossing stroke, a barred 7, a 9 with a small loop
-and a long tail, a 1 with a long flag) have templates now. The styles were chosen by eye
+and a long tail, a 1 with a long flag) have templates now, and so, since 2026-12-07, do the
+three this check found weakest (a slashed 0, a 0 stopped short at the right, a 6 with a tiny
+loop at the foot of a long back): they are left out. The styles were chosen by eye
 against the templates: most are a template's digit with a stroke more or a proportion changed,
 so no measure of ink overlap tells them apart.
 
@@ -50,13 +52,15 @@ from training.strokes import (
 HOW = (
     "Each style is hand-coded strokes of a way people write a digit that no stroke template "
     "draws (`bench/writing_styles.py`): the one-stroke 4, the 6 with a small loop and the narrow 3 "
-    "that issue 11's real handwriting was missed in, then a slashed 0, a 3 with a small top, and "
-    "ten more looked for on 2026-12-07 (a 0 left open or looped where it closes, a 1 with a "
-    "short slanted flag or only a base, a 2 with a hooked start or flat and wide, a 3 curled "
-    "in the middle, a 4 with a curved left side, a 6 whose loop stays open, a 7 with a wavy "
-    "top). The issue's other missed styles (an 8 as one crossing stroke, a barred 7, a 9 with a "
-    "small loop and a long tail, a 1 with a long flag) have templates now, so they are left "
-    "out. Each is drawn from a random stream of its own and varied as the templates are "
+    "that issue 11's real handwriting was missed in, then a 3 with a small top, and nine more "
+    "looked for on 2026-12-07 (a 0 looped where it closes, a 1 with a short slanted flag or "
+    "only a base, a 2 with a hooked start or flat and wide, a 3 curled in the middle, a 4 with "
+    "a curved left side, a 6 whose loop stays open, a 7 with a wavy top). The issue's other "
+    "missed styles (an 8 as one crossing stroke, a barred 7, a 9 with a small loop and a long "
+    "tail, a 1 with a long flag) have templates now, and so do the three this check found "
+    "weakest on 2026-12-07 (a slashed 0, a 0 stopped short at the right, a 6 with a tiny loop "
+    'at the foot of a long back: "Three more templates" above), so they are left out. Each '
+    "is drawn from a random stream of its own and varied as the templates are "
     "(warp, overshoot, tremor, slant, rotation, width), 60 to 230 px tall anywhere on the "
     'canvas, with the pens of "Drawn digits" above, then read through the site\'s '
     'preprocessing and served model. Right means the site answers the digit drawn; "That '
@@ -67,12 +71,10 @@ STREAM = 0xBE7C_0031  # a random stream of its own: not training's, nor another 
 
 # Unit box, y down, as the templates; each stroke a run of segments that meet at corners.
 STYLES: dict[str, tuple[int, Template]] = {
-    "0 slashed": (0, ([_arc(0.28, 0.5, 0.27, 0.5, -90, 275)], [[(0.55, 0.05), (0.0, 0.95)]])),
     "0 with a loop where it closes": (
         0,
         ([_arc(0.3, 0.55, 0.3, 0.45, -60, -420) + [(0.42, 0.02), (0.5, 0.12)]],),
     ),
-    "0 open on the right": (0, ([_arc(0.3, 0.5, 0.3, 0.5, -60, -360)],)),
     "1 short slanted flag": (1, ([[(0.0, 0.15), (0.25, 0.0), (0.2, 1.0)]],)),
     "1 with a base only": (1, ([[(0.25, 0.0), (0.25, 1.0)]], [[(0.0, 1.0), (0.5, 1.0)]])),
     "2 hooked start": (
@@ -174,23 +176,6 @@ STYLES: dict[str, tuple[int, Template]] = {
         ),
     ),
     "6 open loop": (6, ([[(0.5, 0.0), (0.2, 0.35)] + _arc(0.3, 0.72, 0.22, 0.26, 180, -120)],)),
-    "6 tiny loop, long back": (
-        6,
-        (
-            [
-                [
-                    (0.45, 0.0),
-                    (0.2, 0.4),
-                    (0.12, 0.8),
-                    (0.22, 1.0),
-                    (0.34, 0.96),
-                    (0.34, 0.84),
-                    (0.22, 0.8),
-                    (0.13, 0.86),
-                ]
-            ],
-        ),
-    ),
     "7 wavy top": (
         7,
         (
