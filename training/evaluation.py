@@ -21,8 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from recognizer.inference import convert_model_to_tflite
-
 UNSURE_FLAG_RATE = 0.03
 DIGIT_REJECT_RATE = 0.001
 EVAL_BATCH_SIZE = 1000
@@ -128,12 +126,6 @@ def calibrate_not_a_digit_threshold(
     }
 
 
-def convert_to_tflite(model: Any) -> bytes:
-    """The served LiteRT flatbuffer: ten probabilities and, for an eleven-class network, the
-    "not a digit" probability as a second output."""
-    return convert_model_to_tflite(model)
-
-
 def tflite_outputs(
     tflite_path: str | os.PathLike[str], images: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +147,3 @@ def tflite_outputs(
         else np.zeros(len(images), np.float32)
     )
     return probabilities, scores
-
-
-def tflite_probabilities(tflite_path: str | os.PathLike[str], images: np.ndarray) -> np.ndarray:
-    return tflite_outputs(tflite_path, images)[0]

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from recognizer.inference import convert_model_to_tflite
 from recognizer.model_files import file_sha256, report_path, tflite_path
 from training.data import MnistData, load_mnist
 from training.evaluation import (
@@ -44,7 +45,6 @@ from training.evaluation import (
     calibrate_not_a_digit_threshold,
     calibrate_unsure_threshold,
     classification_report,
-    convert_to_tflite,
     predict_probabilities,
     tflite_outputs,
     to_model_input,
@@ -575,7 +575,7 @@ def train(
     test = classification_report(keras_test_probabilities, y_test)
 
     with atomic_path(paths["tflite"]) as tmp:
-        tmp.write_bytes(convert_to_tflite(served))
+        tmp.write_bytes(convert_model_to_tflite(served))
         lite, _ = tflite_outputs(tmp, x_test)
         val_probabilities, val_scores = tflite_outputs(tmp, x_val)
     tflite_test = classification_report(lite, y_test)

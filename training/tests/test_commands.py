@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from training.evaluation import DIGIT_REJECT_RATE, tflite_probabilities
+from training.evaluation import DIGIT_REJECT_RATE, tflite_outputs
 
 REPORT_KEYS = {
     "model_version",
@@ -121,7 +121,7 @@ def test_the_tflite_file_gives_the_keras_answers(quick_model):
 
     output, _ = quick_model
     images = load_mnist().x_test[:200]
-    lite = tflite_probabilities(output.with_suffix(".tflite"), images)
+    lite, _ = tflite_outputs(output.with_suffix(".tflite"), images)
     reference = predict_probabilities(keras.saving.load_model(output), images)
     assert np.array_equal(lite.argmax(1), reference.argmax(1))
     assert np.abs(lite - reference).max() < 1e-4
