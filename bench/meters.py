@@ -51,17 +51,12 @@ def cassandra_pids(port: int = 9042, host: str = "127.0.0.1") -> list[int]:
     # /proc/net/tcp writes an IPv4 address as the little-endian hex of its 4 bytes.
     wanted = {"00000000", "".join(f"{int(b):02X}" for b in reversed(host.split(".")))}
     listening = set()
-    for table in ("/proc/net/tcp",):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            address, _, hex_port = fields[1].rpartition(":")
-            # The host (or every address): other nodes listen on 127.0.0.2 and so on.
-            if fields[3] == "0A" and int(hex_port, 16) == port and address in wanted:
-                listening.add(f"socket:[{fields[9]}]")
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        address, _, hex_port = fields[1].rpartition(":")
+        # The host (or every address): other nodes listen on 127.0.0.2 and so on.
+        if fields[3] == "0A" and int(hex_port, 16) == port and address in wanted:
+            listening.add(f"socket:[{fields[9]}]")
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
