@@ -19,7 +19,6 @@ CLUSTER_NAME = "mnistsite-dev"
 STORAGE_PORT = 7000
 JMX_BASE_PORT = 7199
 DEFAULT_NATIVE_PORT = 9042
-SEED_ADDRESS = "127.0.0.1"
 MIN_JAVA, MAX_JAVA = 11, 23  # Java 24+ removed the SecurityManager Cassandra 5.0 still calls
 
 EXIT_OK, EXIT_FAIL, EXIT_ENV, EXIT_NOT_RUNNING = 0, 1, 2, 3
