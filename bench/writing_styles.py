@@ -5,16 +5,10 @@
 Issue 11's real handwriting was missed mostly in styles that the stroke templates
 (``training.strokes.TEMPLATES``) did not cover. ``bench.drawn_digits`` draws only the templates,
 which the model also trains on, so it cannot see such a style. Each style below is hand-coded
-strokes, in the templates' form, of a way people write a digit that no template draws: the
-issue's one-stroke 4, 6 with a small loop and narrow 3, a 3 with a small top, and other ways of
-writing each digit that the templates do not draw (a 0 looped where it closes, a 1 with only a
-base, a curled 3, a 4 with a curved side, an open 6, a wavy 7, ...).
-The issue's other missed styles (an 8 as one crossing stroke, a barred 7, a 9 with a small loop
-and a long tail, a 1 with a long flag) have templates now, and so, since 2026-12-07, do the
-three this check found weakest (a slashed 0, a 0 stopped short at the right, a 6 with a tiny
-loop at the foot of a long back): they are left out. The styles were chosen by eye
-against the templates: most are a template's digit with a stroke more or a proportion changed,
-so no measure of ink overlap tells them apart.
+strokes, in the templates' form, of a way people write a digit that no template draws; ``HOW``
+(the text written to the docs) names them, and the styles left out once a template drew them.
+The styles were chosen by eye against the templates: most are a template's digit with a stroke
+more or a proportion changed, so no measure of ink overlap tells them apart.
 
 Each style is drawn ``--count`` times from a random stream of its own, drawn as a template is
 (``training.strokes.drawn_template``: warp, overshoot, tremor, slant, rotation, width), 60 to
