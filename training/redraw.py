@@ -24,7 +24,7 @@ split the same way as a held-out check.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -53,6 +53,10 @@ _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1,
 
 MIN_SIZE = 45.0  # canvas px: the smallest drawings
 MIN_PENS_TALL = 4.0
+# The parts of a redrawing's variation on top of the writer's own shape (``redraw_strokes``):
+# the pen, the size, the place and the device-pixel ratio are chosen apart from them.
+VARIED = ("slant", "rotation", "warp", "widen")
+
 # Canvas pens (CSS px): the page's 18 most of the time, thinner and thicker too.
 PENS = (10.0, 14.0, 18.0, 18.0, 18.0, 24.0, 28.0)
 
@@ -272,9 +276,17 @@ def redraw_strokes(
     center: tuple[float, float] | None = None,
     pen_width: float | None = None,
     variation: float = 1.0,
+    still: Collection[str] = (),
 ) -> Redrawing:
-    """Place traced strokes on the canvas as a hand would draw them there."""
-    v = variation
+    """Place traced strokes on the canvas as a hand would draw them there.
+
+    ``variation`` scales the slant, rotation, warp and widening (``VARIED``) added to the
+    writer's own shape; the parts named in ``still`` are left out. Their random numbers are
+    drawn either way, so a copy of the stream gives the same pen, size and place with or
+    without them (``bench.drawn_digits_mnist``)."""
+    if unknown := set(still) - set(VARIED):
+        raise ValueError(f"cannot hold {sorted(unknown)} still: only {', '.join(VARIED)}")
+    v = {part: 0.0 if part in still else variation for part in VARIED}
     pen = float(rng.choice(PENS)) if pen_width is None else pen_width
     if size is None:
         # A round pen fills the loops of a digit drawn much smaller than five pens tall; people
@@ -284,14 +296,14 @@ def redraw_strokes(
         center = (rng.uniform(30, 250), rng.uniform(30, 250))
     everything = np.vstack(strokes)
     height = max(float(np.ptp(everything[:, 1])), 1.0)
-    warp = _warp(rng, 0.012 * v)  # elastic: works in units of the drawing's height
+    warp = _warp(rng, 0.012 * v["warp"])  # elastic: works in units of the drawing's height
     unit = [warp(xy / height) for xy in strokes]
     placed = place_strokes(
         unit,
         rng,
-        slant=rng.uniform(-0.15, 0.25) * v,
-        rotation=math.radians(float(np.clip(rng.normal(0.0, 5.0), -12.0, 12.0)) * v),
-        widen=math.exp(rng.normal(0.0, 0.12) * v),
+        slant=rng.uniform(-0.15, 0.25) * v["slant"],
+        rotation=math.radians(float(np.clip(rng.normal(0.0, 5.0), -12.0, 12.0)) * v["rotation"]),
+        widen=math.exp(rng.normal(0.0, 0.12) * v["widen"]),
         size=size,
         center=center,
         canvas=CANVAS_SIDE,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
 from recognizer import preprocessing
 from training.drawings import non_digit_drawings, redrawn_digits
 from training.nondigits import HELD_OUT, SYMBOLS, non_digit_strokes
 from training.redraw import (
+    VARIED,
     image_strokes,
     ink_coverage,
     redraw_images,
@@ -56,6 +58,30 @@ def test_a_redrawn_digit_keeps_its_shape():
         # Same digit, same place: the ink of the two overlaps far more than chance.
         a, b = image > 80, redrawn > 80
         assert (a & b).sum() / (a | b).sum() > 0.35, digit
+
+
+def test_parts_of_the_variation_can_be_held_still_on_the_same_random_stream():
+    line = [np.array([[0.0, float(y)] for y in range(0, 21)])]  # a plain upright stroke
+    varied = redraw_strokes(line, np.random.default_rng(4))
+    still = redraw_strokes(line, np.random.default_rng(4), still=VARIED)
+    # Pen, size and device-pixel ratio come from the same draws with and without the parts.
+    assert (still.pen_width, still.scale, still.size) == (
+        varied.pen_width,
+        varied.scale,
+        varied.size,
+    )
+    # Held still, a straight line stays straight and upright; varied (warped, slanted,
+    # rotated) it does not.
+    for drawing, straight in ((still, True), (varied, False)):
+        xs = np.vstack(drawing.strokes)[:, 0]
+        assert bool(np.ptp(xs) < 1.0) == straight, np.ptp(xs)
+
+
+def test_only_named_parts_of_the_variation_can_be_held_still():
+    with pytest.raises(ValueError, match="pen"):
+        redraw_strokes(
+            [np.array([[0.0, 0.0], [0.0, 9.0]])], np.random.default_rng(1), still={"pen"}
+        )
 
 
 def bold_nine() -> np.ndarray:
