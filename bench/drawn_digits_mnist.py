@@ -1,7 +1,7 @@
 """The honest check: MNIST *test* digits redrawn as canvas strokes, and drawings that are no digit.
 
     .venv/bin/python -m bench.drawn_digits_mnist [--count 10000] [--non-digits 3000] [--seed 7]
-        [--variation 1]
+        [--variation 1] [--still warp,rotation,widen]
 
 MNIST's test split is never trained on. Each test digit is skeletonised, traced into pen
 strokes and redrawn on the 280x280 canvas with a round pen (``training.redraw``: the same way
@@ -21,9 +21,12 @@ Writes sections of docs/DRAWN_DIGITS.md and the misses as docs/drawn_digits_miss
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +39,7 @@ from training.data import load_mnist
 from training.drawings import non_digit_drawings, synthetic_drawings, to_uint8
 from training.evaluation import DIGIT_REJECT_RATE
 from training.nondigits import HELD_OUT
-from training.redraw import image_strokes, redraw_strokes
+from training.redraw import VARIED, image_strokes, redraw_strokes
 from training.strokes import render_strokes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,17 +63,34 @@ def rate(right: int, total: int) -> str:
 
 
 def redraw_test_digits(
-    images: np.ndarray, rng: np.random.Generator, *, variation: float = 1.0
+    images: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    variation: float = 1.0,
+    still: Collection[str] = (),
 ) -> tuple[np.ndarray, list[dict[str, str]]]:
     """Every test image redrawn with a pen chosen like people's (the page's most of the time);
-    ``variation`` scales the slant, rotation, warp and width added on top of the writer's own."""
+    ``variation`` scales the slant, rotation, warp and widening added on top of the writer's
+    own, and ``still`` leaves some of them out (``training.redraw.redraw_strokes``).
+
+    With less variation than the check's, each digit is drawn from a copy of the stream, which
+    the check's own drawing then moves on, and keeps that drawing's device-pixel ratio: digit
+    for digit the same pen, size, place and ratio as the check, so that the two differ only in
+    what was left out (and in the pointer events along the shapes that changed)."""
+    less = variation != 1.0 or bool(still)
     out = np.empty_like(images)
     groups = []
     for index, image in enumerate(images):
+        strokes = image_strokes(image)
+        twin = copy.deepcopy(rng)
         pen_name = choose_pen(rng)
-        drawing = redraw_strokes(
-            image_strokes(image), rng, pen_width=PENS[pen_name], variation=variation
-        )
+        drawing = redraw_strokes(strokes, rng, pen_width=PENS[pen_name])
+        if less:
+            choose_pen(twin)
+            lessened = redraw_strokes(
+                strokes, twin, pen_width=PENS[pen_name], variation=variation, still=still
+            )
+            drawing = replace(lessened, scale=drawing.scale)
         png = render_strokes(
             drawing.strokes, pen_width=drawing.pen_width, scale=drawing.scale, compress_level=1
         )
@@ -112,17 +132,26 @@ def main(argv: list[str] | None = None) -> int:
         "--variation",
         type=float,
         default=1.0,
-        help="scale of the redrawing's slant, rotation, warp and width (0: none; not written "
-        "to docs/, whose figures are for 1)",
+        help="scale of the redrawing's slant, rotation, warp and widening (0: none; not "
+        "written to docs/, whose figures are for 1)",
+    )
+    parser.add_argument(
+        "--still",
+        type=lambda text: frozenset(filter(None, text.split(","))),
+        default=frozenset(),
+        help=f"parts of the variation to leave out, comma-separated, of {', '.join(VARIED)} "
+        "(the same drawings otherwise; not written to docs/)",
     )
     args = parser.parse_args(argv)
+    if unknown := args.still - set(VARIED):
+        parser.error(f"--still: no part called {', '.join(sorted(unknown))}")
 
     recognizer = Recognizer(args.model)
     mnist = load_mnist()
     x_test, y_test = mnist.x_test[: args.count], mnist.y_test[: args.count].astype(int)
     started = time.perf_counter()
     rng = np.random.default_rng([REDRAW_STREAM, args.seed])
-    redrawn, groups = redraw_test_digits(x_test, rng, variation=args.variation)
+    redrawn, groups = redraw_test_digits(x_test, rng, variation=args.variation, still=args.still)
     answers = [recognizer.recognize(image / np.float32(255)) for image in redrawn]
     raw = [recognizer.recognize(image / np.float32(255)) for image in x_test]
     templates, template_labels = synthetic_drawings(2000, seed=args.seed + TEMPLATE_STREAM)
@@ -281,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for heading, body in sections:
         print(f"## {heading}\n\n{body}\n")
-    if args.no_docs or args.variation != 1.0:
+    if args.no_docs or args.variation != 1.0 or args.still:
         return 0
     for heading, body in sections:
         write_section("DRAWN_DIGITS.md", heading, body, title="Drawn digits")

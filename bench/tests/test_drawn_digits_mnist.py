@@ -1,0 +1,34 @@
+"""The redrawn check's options, refused before any model is loaded or digit drawn."""
+
+import numpy as np
+import pytest
+
+from bench import drawn_digits_mnist
+from training.redraw import VARIED
+
+
+def test_still_names_only_parts_of_the_variation(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        drawn_digits_mnist.main(["--count", "1", "--still", "warp,pen"])
+    assert exit_.value.code == 2
+    assert "--still: no part called pen" in capsys.readouterr().err
+
+
+def test_less_variation_redraws_each_digit_with_the_checks_own_pen_size_and_place():
+    from training.drawings import to_uint8
+    from training.strokes import drawn_digit_png
+
+    images = np.stack(
+        [to_uint8(drawn_digit_png(d % 10, np.random.default_rng(d))) for d in range(16)]
+    )
+
+    def redraw(**less):
+        return drawn_digits_mnist.redraw_test_digits(images, np.random.default_rng(5), **less)
+
+    full, full_groups = redraw()
+    for less in ({"still": VARIED}, {"variation": 0.0}):
+        drawn, groups = redraw(**less)
+        # Digit for digit the same pen and size (so the runs compare like with like), and the
+        # shapes are not the same drawings.
+        assert groups == full_groups, less
+        assert (drawn != full).any(axis=(1, 2)).mean() > 0.5, less
