@@ -73,11 +73,11 @@ def redraw_test_digits(
     ``variation`` scales the slant, rotation, warp and widening added on top of the writer's
     own, and ``still`` leaves some of them out (``training.redraw.redraw_strokes``).
 
-    With less variation than the check's, each digit is drawn from a copy of the stream, which
+    With other variation than the check's, each digit is drawn from a copy of the stream, which
     the check's own drawing then moves on, and keeps that drawing's device-pixel ratio: digit
     for digit the same pen, size, place and ratio as the check, so that the two differ only in
     what was left out (and in the pointer events along the shapes that changed)."""
-    less = variation != 1.0 or bool(still)
+    paired = variation != 1.0 or bool(still)
     out = np.empty_like(images)
     groups = []
     for index, image in enumerate(images):
@@ -85,12 +85,12 @@ def redraw_test_digits(
         twin = copy.deepcopy(rng)
         pen_name = choose_pen(rng)
         drawing = redraw_strokes(strokes, rng, pen_width=PENS[pen_name])
-        if less:
+        if paired:
             choose_pen(twin)
-            lessened = redraw_strokes(
+            other = redraw_strokes(
                 strokes, twin, pen_width=PENS[pen_name], variation=variation, still=still
             )
-            drawing = replace(lessened, scale=drawing.scale)
+            drawing = replace(other, scale=drawing.scale)
         png = render_strokes(
             drawing.strokes, pen_width=drawing.pen_width, scale=drawing.scale, compress_level=1
         )

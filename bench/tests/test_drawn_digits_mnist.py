@@ -1,10 +1,13 @@
-"""The redrawn check's options, refused before any model is loaded or digit drawn."""
+"""The redrawn check's options: parts of the variation left out on the check's own digits,
+and other parts refused before any model is loaded."""
 
 import numpy as np
 import pytest
 
 from bench import drawn_digits_mnist
+from training.drawings import to_uint8
 from training.redraw import VARIED
+from training.strokes import drawn_digit_png
 
 
 def test_still_names_only_parts_of_the_variation(capsys):
@@ -15,9 +18,6 @@ def test_still_names_only_parts_of_the_variation(capsys):
 
 
 def test_less_variation_redraws_each_digit_with_the_checks_own_pen_size_and_place():
-    from training.drawings import to_uint8
-    from training.strokes import drawn_digit_png
-
     images = np.stack(
         [to_uint8(drawn_digit_png(d % 10, np.random.default_rng(d))) for d in range(16)]
     )
