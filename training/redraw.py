@@ -260,6 +260,16 @@ def image_strokes(image: np.ndarray) -> list[np.ndarray]:
     return recover_lost_ink(mask, strokes, half_width=max(median, 1.0))
 
 
+def held_still(parts: Collection[str]) -> frozenset[str]:
+    """``parts`` as a set of ``VARIED``'s names; a ValueError names any other."""
+    if unknown := set(parts) - set(VARIED):
+        raise ValueError(
+            f"no part of the variation called {', '.join(sorted(unknown))} "
+            f"(only {', '.join(VARIED)})"
+        )
+    return frozenset(parts)
+
+
 @dataclass(frozen=True)
 class Redrawing:
     strokes: list[Stroke]  # canvas CSS pixels, as pointer events
@@ -284,8 +294,7 @@ def redraw_strokes(
     writer's own shape; the parts named in ``still`` are left out. Their random numbers are
     drawn either way, so a copy of the stream gives the same pen, size and place with or
     without them (``bench.drawn_digits_mnist``)."""
-    if unknown := set(still) - set(VARIED):
-        raise ValueError(f"cannot hold {sorted(unknown)} still: only {', '.join(VARIED)}")
+    still = held_still(still)
     v = {part: 0.0 if part in still else variation for part in VARIED}
     pen = float(rng.choice(PENS)) if pen_width is None else pen_width
     if size is None:

@@ -14,7 +14,7 @@ def test_still_names_only_parts_of_the_variation(capsys):
     with pytest.raises(SystemExit) as exit_:
         drawn_digits_mnist.main(["--count", "1", "--still", "warp,pen"])
     assert exit_.value.code == 2
-    assert "--still: no part called pen" in capsys.readouterr().err
+    assert "--still: no part of the variation called pen" in capsys.readouterr().err
 
 
 def test_less_variation_redraws_each_digit_with_the_checks_own_pen_size_and_place():
