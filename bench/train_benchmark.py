@@ -166,9 +166,16 @@ def shipped_model_lines() -> list[str]:
         f"{r['validation_redrawn_accuracy']:.2%} on validation digits redrawn as strokes; "
         f"{r['params']:,} parameters, "
         f"{r['macs_per_image'] / 1e6:.2f} M multiply-accumulates per image. "
-        f"The float32 LiteRT file ({lite['bytes'] / 1e6:.1f} MB) agrees with the Keras model on "
+        f"The LiteRT file ({lite.get('quantization') or 'float32'}, "
+        f"{lite['bytes'] / 1e6:.1f} MB) agrees with the Keras model on "
         f"{lite['agreement_with_keras']:.2%} of the test set (largest probability difference "
-        f"{lite['max_abs_probability_difference']:.1e}).",
+        f"{lite['max_abs_probability_difference']:.1e})"
+        + (
+            f"; it and the thresholds below were made again from the same weights by "
+            f"`{r['recalibrated']['command']}` on {r['recalibrated']['at'][:10]}."
+            if r.get("recalibrated")
+            else "."
+        ),
         "",
         f'"Not sure" below a top probability of {r["unsure_threshold"]:.3f}: {r["unsure_rule"]}. '
         f"On validation it flags {unsure['flagged_fraction']:.2%} of answers and catches "

@@ -7,7 +7,8 @@ Outputs of :func:`train`, all written atomically (a temporary file in the same d
 ``os.replace``), the report last so that it only ever describes files that are there:
 
 - ``<stem>.keras``  the Keras model: (N, 28, 28, 1) float32 in [0, 1], white on black -> (N, 10);
-- ``<stem>.tflite`` the same network as a float32 LiteRT flatbuffer, for serving without TensorFlow;
+- ``<stem>.tflite`` the same network as a LiteRT flatbuffer with int8 weights, for serving without
+  TensorFlow;
 - ``<stem>.json``   the report (see :func:`train`).
 
 What the network trains on (see ``training.drawings``): MNIST's training images as they are,
@@ -37,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from recognizer.inference import convert_model_to_tflite
+from recognizer.inference import QUANTIZATION, convert_model_to_tflite
 from recognizer.model_files import file_sha256, report_path, tflite_path
 from training.data import MnistData, load_mnist
 from training.evaluation import (
@@ -574,11 +575,8 @@ def train(
     keras_test_probabilities = predict_probabilities(served, x_test)
     test = classification_report(keras_test_probabilities, y_test)
 
-    with atomic_path(paths["tflite"]) as tmp:
-        tmp.write_bytes(convert_model_to_tflite(served))
-        lite, _ = tflite_outputs(tmp, x_test)
-        val_probabilities, val_scores = tflite_outputs(tmp, x_val)
-    tflite_test = classification_report(lite, y_test)
+    litert = write_litert(paths, served, model_version, x_test, y_test, keras_test_probabilities)
+    val_probabilities, val_scores = tflite_outputs(paths["tflite"], x_val)
 
     # Thresholds from what the site runs (the LiteRT file), on the validation drawings.
     calibrated = calibration(val_probabilities, val_scores, y_val, sets.val_kinds)
@@ -629,25 +627,42 @@ def train(
         "command": command,
         **({"command_note": command_note} if command_note else {}),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "tflite": {
-            "file": paths["tflite"].name,
-            "sha256": file_sha256(paths["tflite"]),
-            "source_model_version": model_version,
-            "bytes": paths["tflite"].stat().st_size,
-            "quantization": None,
-            "test_accuracy": tflite_test["accuracy"],
-            "agreement_with_keras": float(
-                (lite.argmax(axis=1) == keras_test_probabilities.argmax(axis=1)).mean()
-            ),
-            "max_abs_probability_difference": float(np.abs(lite - keras_test_probabilities).max())
-            if len(lite)
-            else 0.0,
-        },
+        "tflite": litert,
     }
     report["duration_seconds"] = round(time.monotonic() - started, 1)
     with atomic_path(paths["report"]) as tmp:
         tmp.write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def write_litert(
+    paths: dict[str, Path],
+    model: Any,
+    model_version: str,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    keras_test_probabilities: np.ndarray,
+) -> dict[str, Any]:
+    """Convert the Keras ``model`` into the LiteRT file the site serves, and return the
+    report's ``tflite`` entry: what the file is, and how closely it gives the Keras answers on
+    the test images."""
+    with atomic_path(paths["tflite"]) as tmp:
+        tmp.write_bytes(convert_model_to_tflite(model))
+        lite, _ = tflite_outputs(tmp, x_test)
+    return {
+        "file": paths["tflite"].name,
+        "sha256": file_sha256(paths["tflite"]),
+        "source_model_version": model_version,
+        "bytes": paths["tflite"].stat().st_size,
+        "quantization": QUANTIZATION,
+        "test_accuracy": classification_report(lite, y_test)["accuracy"],
+        "agreement_with_keras": float(
+            (lite.argmax(axis=1) == keras_test_probabilities.argmax(axis=1)).mean()
+        ),
+        "max_abs_probability_difference": float(np.abs(lite - keras_test_probabilities).max())
+        if len(lite)
+        else 0.0,
+    }
 
 
 def recalibrate(
@@ -657,27 +672,26 @@ def recalibrate(
     command: str | None = None,
     status: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Compute a trained model's thresholds again, with today's rules, and rewrite its report.
+    """Convert a trained model's LiteRT file and compute its thresholds again, with today's
+    conversion and rules, and rewrite its report.
 
     The validation set is rebuilt from the report (its seed, how many MNIST images it trained
     on, which kinds of drawing), so the figures are the ones ``train`` would write for the same
-    weights: a change of ``training.evaluation``'s ``UNSURE_FLAG_RATE`` or ``DIGIT_REJECT_RATE``
-    needs no new training.
+    weights: a change of ``convert_model_to_tflite`` or of ``training.evaluation``'s
+    ``UNSURE_FLAG_RATE`` or ``DIGIT_REJECT_RATE`` needs no new training.
     The report keeps its training figures and gains ``recalibrated`` (when, and the command).
     Returns the report as it was and as written.
     """
     paths = output_paths(model_path)
-    for kind in ("model", "tflite"):
-        if not paths[kind].is_file():
-            raise TrainingError(f"{paths[kind]} does not exist")
+    if not paths["model"].is_file():
+        raise TrainingError(f"{paths['model']} does not exist")
     try:
         report = json.loads(paths["report"].read_text())
     except (OSError, ValueError) as exc:
         raise TrainingError(f"cannot read the report {paths['report']}: {exc}") from exc
-    if report.get("model_version") != file_sha256(paths["model"]):
+    model_version = file_sha256(paths["model"])
+    if report.get("model_version") != model_version:
         raise TrainingError(f"{paths['report']} was not written for {paths['model']}")
-    if report.get("tflite", {}).get("sha256") != file_sha256(paths["tflite"]):
-        raise TrainingError(f"{paths['tflite']} is not the LiteRT file the report names")
     mnist = load_mnist(data)
     if report.get("data_sha256") != mnist.sha256:
         raise TrainingError("the MNIST data differs from the data the model was trained on")
@@ -703,9 +717,23 @@ def recalibrate(
         non_digits=report["non_digit_train_count"],
         status=status,
     )
+    import keras
+
+    try:
+        model = keras.saving.load_model(paths["model"])
+    except Exception as exc:  # noqa: BLE001 - Keras raises many kinds for a bad file
+        raise TrainingError(f"cannot load model {paths['model']}: {exc}") from exc
+    tested = report.get("test_count", len(mnist.y_test))
+    x_test, y_test = mnist.x_test[:tested], mnist.y_test[:tested]
+    if status:
+        status(f"converting {paths['model'].name} into {paths['tflite'].name} ({QUANTIZATION})…")
+    litert = write_litert(
+        paths, model, model_version, x_test, y_test, predict_probabilities(model, x_test)
+    )
     probabilities, scores = tflite_outputs(paths["tflite"], x_val)
     written = {
         **report,
+        "tflite": litert,
         **calibration(probabilities, scores, y_val, kinds),
         "recalibrated": {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -1,13 +1,17 @@
 """The served path (the LiteRT flatbuffer) answers as the Keras model does, on all of MNIST's test
-set: serving fast must not mean serving something else. Slow-ish (it imports TensorFlow)."""
+set, within what its 8-bit weights move: serving fast must not mean serving something else.
+Slow-ish (it imports TensorFlow)."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 from django.conf import settings
 
 from recognizer.inference import Recognizer
+from recognizer.model_files import report_path
 from training.data import load_mnist
 
 
@@ -28,8 +32,14 @@ def test_litert_and_keras_agree_on_all_10000_mnist_test_images(mnist_test):
     model = keras.models.load_model(settings.MNIST_MODEL_PATH, compile=False)
     reference = model.predict(images[..., None], batch_size=500, verbose=0)
 
-    assert np.array_equal(litert.argmax(axis=1), reference.argmax(axis=1))
+    # The LiteRT file keeps its weights in 8 bits: its probabilities move a little, its answers
+    # on at most one test digit in a thousand, and exactly as far as its report says.
+    report = json.loads(report_path(settings.MNIST_MODEL_PATH).read_text())["tflite"]
+    agreement = float((litert.argmax(axis=1) == reference.argmax(axis=1)).mean())
     largest = float(np.abs(litert - reference).max())
-    print(f"largest probability difference LiteRT vs Keras: {largest:.2e}")
-    assert largest < 1e-4
-    assert (litert.argmax(axis=1) == labels).mean() > 0.99  # and it is the model we think
+    print(f"LiteRT vs Keras: {agreement:.2%} the same answer, largest difference {largest:.2e}")
+    assert agreement >= 0.999
+    assert agreement == report["agreement_with_keras"]
+    assert largest < 0.05
+    assert largest == pytest.approx(report["max_abs_probability_difference"], abs=1e-4)
+    assert (litert.argmax(axis=1) == labels).mean() == report["test_accuracy"]

@@ -120,11 +120,28 @@ def test_the_tflite_file_gives_the_keras_answers(quick_model):
     from training.evaluation import predict_probabilities
 
     output, _ = quick_model
-    images = load_mnist().x_test[:200]
+    images = load_mnist().x_test[:500]
     lite, _ = tflite_outputs(output.with_suffix(".tflite"), images)
     reference = predict_probabilities(keras.saving.load_model(output), images)
-    assert np.array_equal(lite.argmax(1), reference.argmax(1))
-    assert np.abs(lite - reference).max() < 1e-4
+    # Its weights are stored in 8 bits, so its probabilities move a little, not its answers.
+    assert (lite.argmax(1) == reference.argmax(1)).mean() >= 0.99
+    assert np.abs(lite - reference).max() < 0.05
+
+
+def test_the_tflite_file_stores_its_weights_in_eight_bits(quick_model):
+    """Dynamic-range quantization: the convolutions' and dense layers' weights are int8 (a
+    quarter of the bytes, and LiteRT's int8 kernels), the input and outputs stay float32."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    output, _ = quick_model
+    report = json.loads(output.with_suffix(".json").read_text())
+    assert report["tflite"]["quantization"] == "dynamic-range int8 weights"
+    interpreter = Interpreter(model_path=str(output.with_suffix(".tflite")))
+    weights = [d for d in interpreter.get_tensor_details() if d["dtype"] == np.int8]
+    int8_values = sum(int(np.prod(d["shape"])) for d in weights)
+    assert int8_values >= 0.9 * report["params"]
+    assert interpreter.get_input_details()[0]["dtype"] == np.float32
+    assert {d["dtype"] for d in interpreter.get_output_details()} == {np.float32}
 
 
 def test_the_keras_file_keeps_ten_probabilities_and_the_tflite_adds_not_a_digit(quick_model):
@@ -195,9 +212,10 @@ CALIBRATED = (
 
 
 def copy_model(source: Path, directory: Path) -> Path:
+    """The model's three files in ``directory``, under the same names."""
     for suffix in (".keras", ".tflite", ".json"):
-        shutil.copy(source.with_suffix(suffix), directory / f"model{suffix}")
-    return directory / "model.keras"
+        shutil.copy(source.with_suffix(suffix), directory / source.with_suffix(suffix).name)
+    return directory / source.name
 
 
 def test_recalibrating_gives_the_figures_training_wrote(quick_model, tmp_path):
@@ -227,10 +245,24 @@ def test_recalibrating_refuses_a_report_of_other_weights(quick_model, tmp_path):
         run("train_mnist", "--recalibrate", "--output", str(output))
 
 
-def test_recalibrating_needs_the_litert_file(quick_model, tmp_path):
+def test_recalibrating_converts_the_litert_file_again(quick_model, tmp_path):
+    """A LiteRT file of another conversion (here, none at all) is replaced by the one training
+    would write today, and the report describes it."""
     output = copy_model(quick_model[0], tmp_path)
+    trained = json.loads(output.with_suffix(".json").read_text())
     output.with_suffix(".tflite").unlink()
-    with pytest.raises(CommandError, match="model.tflite does not exist"):
+
+    run("train_mnist", "--recalibrate", "--output", str(output), "--verbosity", "0")
+
+    recalibrated = json.loads(output.with_suffix(".json").read_text())
+    assert sha256(output.with_suffix(".tflite")) == trained["tflite"]["sha256"]
+    assert recalibrated["tflite"] == trained["tflite"]
+
+
+def test_recalibrating_needs_the_keras_file(quick_model, tmp_path):
+    output = copy_model(quick_model[0], tmp_path)
+    output.unlink()
+    with pytest.raises(CommandError, match="quick.keras does not exist"):
         run("train_mnist", "--recalibrate", "--output", str(output))
 
 
@@ -244,13 +276,16 @@ def test_recalibrating_explains_a_report_that_lacks_what_it_needs(quick_model, t
 
 
 def test_the_shipped_thresholds_follow_the_rules_in_the_code(tmp_path):
-    """A change of the calibration rules must ship with the report they give (``train_mnist
-    --recalibrate``): the served thresholds are the ones training would write today."""
+    """A change of the conversion or the calibration rules must ship with the LiteRT file and
+    report they give (``train_mnist --recalibrate``): the served file and thresholds are the
+    ones training would write today."""
     shipped = Path(settings.MNIST_MODEL_PATH)
     output = copy_model(shipped, tmp_path)
     run("train_mnist", "--recalibrate", "--output", str(output), "--verbosity", "0")
     recalibrated = json.loads(output.with_suffix(".json").read_text())
     report = json.loads(shipped.with_suffix(".json").read_text())
+    assert sha256(output.with_suffix(".tflite")) == sha256(shipped.with_suffix(".tflite"))
+    assert recalibrated["tflite"] == report["tflite"]
     for key in CALIBRATED:
         # Float thresholds to a millionth: LiteRT's sums may round otherwise on another CPU.
         expected = report[key]

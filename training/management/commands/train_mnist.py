@@ -39,7 +39,8 @@ def command_line(name: str) -> str:
 class Command(BaseCommand):
     help = (
         "Train the MNIST digit recogniser and write the Keras model (default: settings."
-        "MNIST_MODEL_PATH), a float32 LiteRT file (<stem>.tflite) and a JSON report (<stem>.json)."
+        "MNIST_MODEL_PATH), a LiteRT file with int8 weights (<stem>.tflite) and a JSON report "
+        "(<stem>.json)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -156,10 +157,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--recalibrate",
             action="store_true",
-            help="train nothing: compute the 'not sure' and 'not a digit' thresholds of the "
-            "existing model (--output) again with today's rules, on its own validation "
-            "drawings, and rewrite its report (the report says how the model was trained, so "
-            "the other training options are not used)",
+            help="train nothing: convert the existing model (--output) into its LiteRT file "
+            "and compute its 'not sure' and 'not a digit' thresholds again, with today's "
+            "conversion and rules, on its own validation drawings, and rewrite its report (the "
+            "report says how the model was trained, so the other training options are not used)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
