@@ -13,7 +13,8 @@ served model (LiteRT, as the site runs it). Also measured:
   by side, against real digits wrongly rejected (MNIST test as it is, redrawn, and template
   drawings); symbols of ``training.nondigits.HELD_OUT`` were never trained on;
 - "not sure": how many wrong answers it covers, how many right answers it flags;
-- inference time for one drawing (p50 over many calls).
+- inference time for one drawing (p50 over many calls), against the same weights in a float32
+  LiteRT file.
 
 Writes sections of docs/DRAWN_DIGITS.md and the misses as docs/drawn_digits_misses.png.
 """
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import copy
+import shutil
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Collection
@@ -34,7 +37,8 @@ from PIL import Image, ImageDraw
 
 from bench.docs import DOCS, percentile, write_section
 from bench.drawn_digits import PENS, choose_pen
-from recognizer.inference import Recognition, Recognizer
+from recognizer.inference import Recognition, Recognizer, convert_model_to_tflite
+from recognizer.model_files import report_path, tflite_path
 from training.data import load_mnist
 from training.drawings import non_digit_drawings, synthetic_drawings, to_uint8
 from training.evaluation import DIGIT_REJECT_RATE
@@ -127,6 +131,32 @@ def still_parts(text: str) -> frozenset[str]:
         return held_still([part for part in text.split(",") if part])
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def float32_twin(model: Path, directory: Path) -> Path:
+    """The served model with a float32 LiteRT file (what the site ran until 2026-12-07) in
+    ``directory``: the same Keras file and report, so the same thresholds and version."""
+    import keras
+
+    twin = directory / model.name
+    for path in (model, report_path(model)):
+        shutil.copy(path, directory / path.name)
+    loaded = keras.models.load_model(model, compile=False)
+    tflite_path(twin).write_bytes(convert_model_to_tflite(loaded, quantize=False))
+    return twin
+
+
+def recognize_times(recognizers: dict[str, Recognizer], image: np.ndarray) -> dict[str, list]:
+    """3,000 calls of ``recognize`` each, in blocks of 100 that take turns, so that what
+    else the machine does falls on all of them alike."""
+    times: dict[str, list] = {name: [] for name in recognizers}
+    for _ in range(30):
+        for name, recognizer in recognizers.items():
+            for _ in range(100):
+                t0 = time.perf_counter()
+                recognizer.recognize(image)
+                times[name].append((time.perf_counter() - t0) * 1000)
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,18 +324,30 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
 
-    # --- speed of one drawing through the served model
-    image = redrawn[0] / np.float32(255)
-    times = []
-    for _ in range(3000):
-        t0 = time.perf_counter()
-        recognizer.recognize(image)
-        times.append((time.perf_counter() - t0) * 1000)
-    speed_body = (
-        f"`Recognizer.recognize` on one 28x28 drawing (LiteRT, one thread, both outputs), "
-        f"3,000 calls on this 2-core machine shared with other work: p50 "
-        f"{percentile(times, 50):.3f} ms, p90 {percentile(times, 90):.3f} ms, p99 "
-        f"{percentile(times, 99):.3f} ms (measured by `python -m bench.drawn_digits_mnist`)."
+    # --- speed of one drawing through the served model, the float32 file beside it
+    with tempfile.TemporaryDirectory() as directory:
+        baseline = Recognizer(float32_twin(args.model, Path(directory)))
+        times = recognize_times(
+            {"served (int8 weights)": recognizer, "float32": baseline},
+            redrawn[0] / np.float32(255),
+        )
+    speed_body = "\n".join(
+        [
+            "`Recognizer.recognize` on one 28x28 drawing (LiteRT, one thread, both outputs), "
+            "3,000 calls each on this 2-core machine, in blocks of 100 that take turns (measured "
+            "by `python -m bench.drawn_digits_mnist`). The baseline is the same weights in a "
+            "float32 LiteRT file, which the site served until 2026-12-07; the served file keeps "
+            "its weights in 8 bits (`recognizer.inference.QUANTIZATION`).",
+            "",
+            "| LiteRT file | p50 | p90 | p99 |",
+            "| --- | --- | --- | --- |",
+            *(
+                f"| {name} | "
+                + " | ".join(f"{percentile(t, q):.3f} ms" for q in (50, 90, 99))
+                + " |"
+                for name, t in times.items()
+            ),
+        ]
     )
 
     sections = (
