@@ -156,7 +156,7 @@ def serving_model(model):
 
 
 # How the served LiteRT file is converted: weights in 8 bits, activations quantized as each
-# drawing arrives and the input and outputs float32 (docs/PERFORMANCE.md, "Int8 weights").
+# drawing arrives and the input and outputs float32 (docs/DRAWN_DIGITS.md, "Int8 weights").
 QUANTIZATION = "dynamic-range int8 weights"
 
 
