@@ -708,6 +708,7 @@ def recalibrate(
             f"{paths['report']} lacks {', '.join(missing)}: it predates recalibration; "
             "train the model again instead"
         )
+    model = load_trained(paths["model"])
     trained_on = report["mnist_train_count"]
     x_val, y_val, kinds = build_validation_set(
         mnist,
@@ -717,12 +718,6 @@ def recalibrate(
         non_digits=report["non_digit_train_count"],
         status=status,
     )
-    import keras
-
-    try:
-        model = keras.saving.load_model(paths["model"])
-    except Exception as exc:  # noqa: BLE001 - Keras raises many kinds for a bad file
-        raise TrainingError(f"cannot load model {paths['model']}: {exc}") from exc
     tested = report.get("test_count", len(mnist.y_test))
     x_test, y_test = mnist.x_test[:tested], mnist.y_test[:tested]
     if status:
@@ -748,6 +743,16 @@ def recalibrate(
     return report, written
 
 
+def load_trained(path: Path) -> Any:
+    """The Keras model at ``path``, or a TrainingError that says why it cannot be read."""
+    import keras
+
+    try:
+        return keras.saving.load_model(path)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many kinds for a bad file
+        raise TrainingError(f"cannot load model {path}: {exc}") from exc
+
+
 def evaluate(
     *,
     model_path: str | os.PathLike[str],
@@ -760,12 +765,7 @@ def evaluate(
     if not path.is_file():
         raise TrainingError(f"model file {path} does not exist")
     mnist = dataset if dataset is not None else load_mnist(data)
-    import keras
-
-    try:
-        model = keras.saving.load_model(path)
-    except Exception as exc:  # noqa: BLE001 - Keras raises many kinds for a bad file
-        raise TrainingError(f"cannot load model {path}: {exc}") from exc
+    model = load_trained(path)
     x_test, y_test = mnist.x_test, mnist.y_test
     if test_limit is not None:
         x_test, y_test = x_test[:test_limit], y_test[:test_limit]

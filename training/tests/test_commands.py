@@ -332,3 +332,12 @@ def test_it_explains_bad_arguments(tmp_path, args, message):
 def test_evaluate_explains_a_missing_model(tmp_path):
     with pytest.raises(CommandError, match="does not exist"):
         run("evaluate_mnist", "--model", str(tmp_path / "none.keras"))
+
+
+def test_recalibrating_an_unreadable_model_says_so(quick_model, tmp_path):
+    output = copy_model(quick_model[0], tmp_path)
+    output.write_bytes(b"not a keras file")
+    report = json.loads(output.with_suffix(".json").read_text())
+    output.with_suffix(".json").write_text(json.dumps({**report, "model_version": sha256(output)}))
+    with pytest.raises(CommandError, match="cannot load model"):
+        run("train_mnist", "--recalibrate", "--output", str(output), "--verbosity", "0")
