@@ -37,7 +37,7 @@ from PIL import Image, ImageDraw
 
 from bench.docs import DOCS, percentile, write_section
 from bench.drawn_digits import PENS, choose_pen
-from recognizer.inference import Recognition, Recognizer, convert_model_to_tflite
+from recognizer.inference import Recognition, Recognizer, convert_keras_to_tflite
 from recognizer.model_files import report_path, tflite_path
 from training.data import load_mnist
 from training.drawings import non_digit_drawings, synthetic_drawings, to_uint8
@@ -136,13 +136,10 @@ def still_parts(text: str) -> frozenset[str]:
 def float32_twin(model: Path, directory: Path) -> Path:
     """The served model with a float32 LiteRT file (what the site ran until 2026-12-07) in
     ``directory``: the same Keras file and report, so the same thresholds and version."""
-    import keras
-
     twin = directory / model.name
     for path in (model, report_path(model)):
         shutil.copy(path, directory / path.name)
-    loaded = keras.models.load_model(model, compile=False)
-    tflite_path(twin).write_bytes(convert_model_to_tflite(loaded, quantize=False))
+    tflite_path(twin).write_bytes(convert_keras_to_tflite(model, quantize=False))
     return twin
 
 

@@ -178,11 +178,12 @@ def convert_model_to_tflite(model, *, quantize: bool = True) -> bytes:
         return converter.convert()
 
 
-def convert_keras_to_tflite(model_path: Path) -> bytes:
+def convert_keras_to_tflite(model_path: Path, *, quantize: bool = True) -> bytes:
     try:
         import keras
 
-        return convert_model_to_tflite(keras.models.load_model(model_path, compile=False))
+        model = keras.models.load_model(model_path, compile=False)
+        return convert_model_to_tflite(model, quantize=quantize)
     except Exception as exc:  # Keras raises many types for a corrupt file.
         raise ModelUnavailable(
             f"The model at {model_path} could not be loaded ({type(exc).__name__}: {exc}); "
